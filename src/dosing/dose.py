@@ -1,0 +1,535 @@
+"""Dose rules, caps, rounding and the dose that carries its own trace.
+
+A :class:`DoseRule` says how a dose is worked out: per m² of body surface area, per kg of
+actual body weight, or flat, with an optional BSA cap (carfilzomib: 2.2 m²) and maximum dose.
+:func:`compute_dose` applies a rule to a patient and returns a :class:`Dose`, which keeps every
+step: the measurement used and its formula, any cap, the calculated value, the rounding policy
+and what it did, and the final value.
+
+Without a rounding policy a dose is *reported* to 0.1 mg (0.01 mg under 1 mg); the unrounded
+value is kept. Rounding is opt-in (:class:`NearestIncrement`, :class:`OralStrengths`,
+:class:`VialBanding`) and a rounding that would move a dose beyond its tolerance is refused:
+the trace says so and the dose stays unrounded.
+
+>>> from dosing import Patient
+>>> from dosing.dose import DoseRule, compute_dose
+>>> rule = DoseRule.parse("56 mg/m²", bsa_cap="2.2 m²")
+>>> dose = compute_dose(rule, Patient(height="175 cm", weight="80 kg"))
+>>> dose.mg
+<Quantity(110.4, 'milligram')>
+>>> dose.basis
+'56 mg/m² × 1.972 m² (Mosteller)'
+>>> big = compute_dose(rule, Patient(height="190 cm", weight="110 kg"))
+>>> big.mg, big.notes
+(<Quantity(123.2, 'milligram')>, ('BSA 2.41 m² (Mosteller) capped at 2.2 m²',))
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
+
+from dosing.bsa import BSAFormula
+from dosing.errors import MeasurementError, RoundingError
+from dosing.notation import format_amount, format_number, report_precision, round_half_up
+from dosing.units import Quantity, parse_quantity, parse_unit, registry
+
+if TYPE_CHECKING:
+    import pint
+
+    from dosing.patient import Patient
+
+__all__ = [
+    "Basis",
+    "Dose",
+    "DoseRule",
+    "NearestIncrement",
+    "OralStrengths",
+    "RoundingPolicy",
+    "VialBanding",
+    "compute_dose",
+]
+
+
+class Basis(enum.StrEnum):
+    """What a dose is proportional to."""
+
+    PER_M2 = "mg/m²"
+    PER_KG = "mg/kg"
+    FLAT = "mg"
+
+
+def _positive(value: float, field_name: str, constraint: str = "a positive finite number") -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise MeasurementError(field_name, constraint, repr(value))
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRule:
+    """How to work out one dose: ``amount`` in ``basis`` units, with optional caps.
+
+    Magnitudes are stored in fixed units (mg per basis unit, m², mg) and exposed as pint
+    quantities by :attr:`rate`, :attr:`cap`, :attr:`maximum`. Build one with
+    :meth:`parse`, which reads units.
+
+    >>> DoseRule.parse("16 mg/kg").rate
+    <Quantity(16.0, 'milligram / kilogram')>
+    >>> DoseRule.parse("56 mg/m")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.MeasurementError: dose must be mg, mg/m² or mg/kg, got '56 mg/m' (mg / m)
+    """
+
+    amount: float
+    basis: Basis
+    bsa_cap_m2: float | None = None
+    max_dose_mg: float | None = None
+
+    def __post_init__(self) -> None:
+        _positive(self.amount, "dose")
+        if self.bsa_cap_m2 is not None:
+            _positive(self.bsa_cap_m2, "bsa_cap")
+            if self.basis is not Basis.PER_M2:
+                raise MeasurementError("bsa_cap", "used only with a mg/m² dose", str(self.basis))
+        if self.max_dose_mg is not None:
+            _positive(self.max_dose_mg, "max_dose")
+
+    @classmethod
+    def parse(
+        cls,
+        dose: object,
+        *,
+        bsa_cap: object = None,
+        max_dose: object = None,
+        field: str = "dose",
+    ) -> DoseRule:
+        """Read a rule from text or a quantity (``"56 mg/m²"``, ``"16 mg/kg"``, ``"25 mg"``)."""
+        amount, basis = _parse_rate(dose, field=field)
+        cap = None
+        if bsa_cap is not None:
+            cap = parse_quantity(
+                bsa_cap, field=f"{field}.bsa_cap" if field != "dose" else "bsa_cap",
+                dimension="[length] ** 2", to_unit="m**2", example="'2.2 m²'",
+            ).magnitude
+        maximum = None
+        if max_dose is not None:
+            maximum = parse_quantity(
+                max_dose, field="max_dose", dimension="[mass]", to_unit="mg", example="'500 mg'"
+            ).magnitude
+        return cls(amount, basis, cap, maximum)
+
+    @property
+    def rate(self) -> pint.Quantity:
+        """The rule's rate as a quantity (mg/m², mg/kg or mg)."""
+        unit = {Basis.PER_M2: "mg/m**2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}[self.basis]
+        return Quantity(self.amount, unit)
+
+    @property
+    def cap(self) -> pint.Quantity | None:
+        """The BSA cap in m², if any."""
+        return None if self.bsa_cap_m2 is None else Quantity(self.bsa_cap_m2, "m**2")
+
+    @property
+    def maximum(self) -> pint.Quantity | None:
+        """The maximum single dose in mg, if any."""
+        return None if self.max_dose_mg is None else Quantity(self.max_dose_mg, "mg")
+
+    def __str__(self) -> str:
+        """``56 mg/m² (BSA capped at 2.2 m²)``."""
+        text = format_amount(self.amount, str(self.basis))
+        extras = []
+        if self.bsa_cap_m2 is not None:
+            extras.append(f"BSA capped at {format_amount(self.bsa_cap_m2, 'm²')}")
+        if self.max_dose_mg is not None:
+            extras.append(f"max {format_amount(self.max_dose_mg, 'mg')}")
+        return f"{text} ({', '.join(extras)})" if extras else text
+
+
+def _parse_rate(value: object, *, field: str) -> tuple[float, Basis]:
+    constraint = "mg, mg/m² or mg/kg"
+    if isinstance(value, str):
+        text = value.strip()
+        number_part, _, unit_part = text.partition(" ")
+        if not unit_part:  # "56mg/m2"
+            split = len(text) - len(text.lstrip("0123456789.+-eE"))
+            number_part, unit_part = text[:split], text[split:]
+        try:
+            amount = float(number_part)
+        except ValueError:
+            raise MeasurementError(field, f"a number and a unit ({constraint})", repr(value)) from None
+        unit = parse_unit(unit_part, field=field)
+    elif _is_quantity(value):
+        amount = float(value.magnitude)  # type: ignore[attr-defined]
+        unit = parse_unit(format(value.units, "D"), field=field)  # type: ignore[attr-defined]
+    else:
+        raise MeasurementError(field, f"a dose with a unit ({constraint})", repr(value))
+    basis = _basis_of(unit)
+    if basis is None:
+        raise MeasurementError(field, constraint, f"{value!r} ({unit:~P})")
+    scale = registry().Quantity(1.0, unit).to(_BASIS_UNITS[basis]).magnitude
+    if not math.isfinite(amount) or amount <= 0:
+        raise MeasurementError(field, "a positive finite dose", repr(value))
+    return amount * scale, basis
+
+
+_BASIS_UNITS = {Basis.PER_M2: "mg/m**2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
+
+
+def _is_quantity(value: object) -> bool:
+    import pint
+
+    return isinstance(value, pint.Quantity)
+
+
+@cache
+def _reference_units() -> dict[Basis, pint.Unit]:
+    reg = registry()
+    return {basis: reg.Unit(text) for basis, text in _BASIS_UNITS.items()}
+
+
+def _basis_of(unit: pint.Unit) -> Basis | None:
+    """Classify a unit: mass (flat), mass/area (per m²) or mass/mass written as mg/kg."""
+    reg = registry()
+    dims = reg.get_dimensionality(unit)
+    if dims == reg.get_dimensionality("mg"):
+        return Basis.FLAT
+    if dims == reg.get_dimensionality("mg/m**2"):
+        return Basis.PER_M2
+    # mg/kg is dimensionless; require a mass over a mass, not a bare number
+    text = format(unit, "D")
+    if dims == {} and "/" in text:
+        numerator, _, denominator = text.partition("/")
+        num_dims = reg.get_dimensionality(numerator.strip())
+        den_dims = reg.get_dimensionality(denominator.strip())
+        if num_dims == den_dims == reg.get_dimensionality("mg"):
+            return Basis.PER_KG
+    return None
+
+
+# -- rounding -------------------------------------------------------------------------------
+
+
+class RoundingPolicy(Protocol):
+    """A rounding rule: proposes a rounded dose; :func:`compute_dose` checks the tolerance."""
+
+    tolerance: float
+
+    def propose(self, mg: float) -> tuple[float, str] | None:
+        """Return the rounded dose in mg and how it is made up, or ``None`` if impossible."""
+
+    def describe(self) -> str:
+        """Name the policy as an order shows it."""
+
+
+def _check_tolerance(tolerance: float) -> None:
+    if not (isinstance(tolerance, int | float) and 0 < tolerance <= 0.25):
+        raise RoundingError("tolerance", "a fraction above 0 and at most 0.25 (25 %)", repr(tolerance))
+
+
+@dataclass(frozen=True, slots=True)
+class NearestIncrement:
+    """Round to the nearest multiple of ``increment_mg`` (e.g. 1 mg, 10 mg).
+
+    >>> NearestIncrement(10).propose(110.43)
+    (110.0, 'nearest 10 mg')
+    """
+
+    increment_mg: float
+    tolerance: float = 0.10
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.increment_mg) and self.increment_mg > 0):
+            raise RoundingError("increment", "a positive number of mg", repr(self.increment_mg))
+        _check_tolerance(self.tolerance)
+
+    def propose(self, mg: float) -> tuple[float, str] | None:
+        """Nearest multiple of the increment (halves up)."""
+        return round_half_up(mg, self.increment_mg), f"nearest {format_amount(self.increment_mg, 'mg')}"
+
+    def describe(self) -> str:
+        """``nearest 10 mg within 10 %``."""
+        return f"nearest {format_amount(self.increment_mg, 'mg')} within {_percent(self.tolerance)}"
+
+
+def _combinations(sizes: tuple[float, ...], target: float, max_units: int | None) -> dict[int, tuple[int, ...]]:
+    """Achievable totals (in 1/100 mg) near ``target`` with the fewest units of ``sizes``."""
+    cents = [round(s * 100) for s in sizes]
+    step = math.gcd(*cents)
+    limit = round(target * 100) + max(cents)
+    best: dict[int, tuple[int, ...]] = {0: ()}
+    for total in range(step, limit + 1, step):
+        options = [best[total - c] + (c,) for c in cents if total - c in best]
+        if options:
+            pick = min(options, key=len)
+            if max_units is None or len(pick) <= max_units:
+                best[total] = pick
+    return best
+
+
+def _nearest_combination(
+    sizes: tuple[float, ...], mg: float, max_units: int | None, noun: str
+) -> tuple[float, str] | None:
+    if mg > 100_000:
+        return None
+    best = _combinations(sizes, mg, max_units)
+    target = round(mg * 100)
+    totals = [t for t in best if t > 0]
+    if not totals:
+        return None
+    pick = min(totals, key=lambda t: (abs(t - target), -t))
+    parts: dict[int, int] = {}
+    for c in best[pick]:
+        parts[c] = parts.get(c, 0) + 1
+    made_of = " + ".join(
+        f"{n} × {format_amount(c / 100, 'mg')}" for c, n in sorted(parts.items(), reverse=True)
+    )
+    return pick / 100, f"{made_of} {noun}"
+
+
+@dataclass(frozen=True, slots=True)
+class OralStrengths:
+    """Round to what whole capsules or tablets of the given strengths make (at most 4 units).
+
+    >>> OralStrengths((2.5, 5, 10, 15, 20, 25)).propose(24.2)
+    (25.0, '1 × 25 mg capsules/tablets')
+    """
+
+    strengths_mg: tuple[float, ...]
+    tolerance: float = 0.10
+    max_units: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.strengths_mg or not all(
+            isinstance(s, int | float) and math.isfinite(s) and 0.01 <= s <= 10_000
+            for s in self.strengths_mg
+        ):
+            raise RoundingError("strengths", "one or more strengths between 0.01 and 10,000 mg", repr(self.strengths_mg))
+        if not 1 <= self.max_units <= 20:
+            raise RoundingError("max_units", "between 1 and 20", repr(self.max_units))
+        _check_tolerance(self.tolerance)
+
+    def propose(self, mg: float) -> tuple[float, str] | None:
+        """Nearest total of at most ``max_units`` whole units."""
+        return _nearest_combination(tuple(self.strengths_mg), mg, self.max_units, "capsules/tablets")
+
+    def describe(self) -> str:
+        """``oral strengths 2.5, 5, 10 mg within 10 %``."""
+        listed = ", ".join(format_number(s) for s in self.strengths_mg)
+        return f"whole units of {listed} mg within {_percent(self.tolerance)}"
+
+
+@dataclass(frozen=True, slots=True)
+class VialBanding:
+    """Band to what whole vials make, within ``tolerance`` (typically 5 % or 10 %).
+
+    >>> VialBanding((10, 30, 60), tolerance=0.05).propose(110.43)
+    (110.0, '1 × 60 mg + 1 × 30 mg + 2 × 10 mg vials')
+    """
+
+    vial_sizes_mg: tuple[float, ...]
+    tolerance: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not self.vial_sizes_mg or not all(
+            isinstance(s, int | float) and math.isfinite(s) and 0.01 <= s <= 10_000
+            for s in self.vial_sizes_mg
+        ):
+            raise RoundingError("vial_sizes", "one or more sizes between 0.01 and 10,000 mg", repr(self.vial_sizes_mg))
+        _check_tolerance(self.tolerance)
+
+    def propose(self, mg: float) -> tuple[float, str] | None:
+        """Nearest total of whole vials."""
+        return _nearest_combination(tuple(self.vial_sizes_mg), mg, None, "vials")
+
+    def describe(self) -> str:
+        """``vials of 10, 30, 60 mg within 5 %``."""
+        listed = ", ".join(format_number(s) for s in self.vial_sizes_mg)
+        return f"vials of {listed} mg within {_percent(self.tolerance)}"
+
+
+def _percent(fraction: float) -> str:
+    return f"{format_number(fraction * 100, decimals=1)} %"
+
+
+# -- the dose -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """One computed dose and its whole trace. Magnitudes are mg, m² or kg; see the properties.
+
+    ``calculated_mg`` is rate × measurement after any BSA cap and maximum dose, unrounded;
+    ``final_mg`` is what is given: the rounded value when a rounding was applied, otherwise
+    ``calculated_mg`` reported to 0.1 mg (0.01 mg under 1 mg).
+    """
+
+    rule: DoseRule
+    measure: float | None
+    measure_uncapped: float | None
+    formula: BSAFormula | None
+    calculated_mg: float
+    final_mg: float
+    rounding: RoundingPolicy | None = None
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def mg(self) -> pint.Quantity:
+        """The dose to give, in mg."""
+        return Quantity(self.final_mg, "mg")
+
+    @property
+    def calculated(self) -> pint.Quantity:
+        """The calculated dose before rounding, in mg."""
+        return Quantity(self.calculated_mg, "mg")
+
+    @property
+    def text(self) -> str:
+        """The dose written per ISMP (``110.4 mg``)."""
+        return format_amount(self.final_mg, "mg")
+
+    @property
+    def basis(self) -> str:
+        """The calculation in one line: ``56 mg/m² × 1.972 m² (Mosteller)``."""
+        rate = format_amount(self.rule.amount, str(self.rule.basis))
+        if self.rule.basis is Basis.FLAT:
+            return f"{rate} flat"
+        if self.rule.basis is Basis.PER_KG:
+            assert self.measure is not None
+            return f"{rate} × {format_amount(self.measure, 'kg', decimals=1)} actual weight"
+        assert self.measure is not None and self.formula is not None
+        capped = self.measure_uncapped is not None and self.measure_uncapped > self.measure
+        label = self.formula.label
+        if capped:
+            label = f"capped; {label} BSA {format_amount(self.measure_uncapped or 0, 'm²', decimals=3)}"
+        return f"{rate} × {format_amount(self.measure, 'm²', decimals=3)} ({label})"
+
+    @property
+    def modified(self) -> bool:
+        """True when a cap, maximum or rounding changed the dose from rate × measurement."""
+        return bool(self.notes)
+
+    def trace(self) -> str:
+        """Every step, one per line, as a pharmacist would check it.
+
+        >>> from dosing import Patient
+        >>> print(compute_dose(DoseRule.parse("25 mg"), Patient(height=175, weight=80)).trace())
+        rule: 25 mg flat
+        calculated: 25 mg
+        final: 25 mg (reported to 0.1 mg; no rounding policy)
+        """
+        lines = [f"rule: {self.basis}"]
+        lines.append(f"calculated: {format_amount(self.calculated_mg, 'mg', decimals=4)}")
+        lines.extend(f"note: {n}" for n in self.notes)
+        lines.extend(f"warning: {w}" for w in self.warnings)
+        if self.rounding is None:
+            step = report_precision(self.calculated_mg)
+            policy = f"reported to {format_number(step)} mg; no rounding policy"
+        else:
+            policy = f"rounding: {self.rounding.describe()}"
+        lines.append(f"final: {self.text} ({policy})")
+        return "\n".join(lines)
+
+
+def compute_dose(
+    rule: DoseRule,
+    patient: Patient,
+    *,
+    bsa_formula: BSAFormula | str = BSAFormula.MOSTELLER,
+    rounding: RoundingPolicy | None = None,
+) -> Dose:
+    """Apply ``rule`` to ``patient``: BSA (by ``bsa_formula``) or actual weight, caps, rounding."""
+    formula = BSAFormula.parse(bsa_formula)
+    if rule.basis is Basis.PER_M2:
+        uncapped = patient.bsa(formula).magnitude
+        return dose_from_measure(rule, uncapped, formula=formula, rounding=rounding)
+    if rule.basis is Basis.PER_KG:
+        return dose_from_measure(rule, patient.weight.magnitude, rounding=rounding)
+    return dose_from_measure(rule, None, rounding=rounding)
+
+
+def dose_from_measure(
+    rule: DoseRule,
+    measure: float | None,
+    *,
+    formula: BSAFormula | None = None,
+    rounding: RoundingPolicy | None = None,
+) -> Dose:
+    """Apply ``rule`` to a measurement already in m² (BSA) or kg; ``None`` for a flat dose.
+
+    This is the arithmetic behind :func:`compute_dose`, for callers that computed BSA once
+    for many rules (the schedule engine). The BSA cap is applied here.
+    """
+    notes: list[str] = []
+    warnings: list[str] = []
+    used = measure
+    if rule.basis is Basis.FLAT:
+        calculated = rule.amount
+        used = None
+    else:
+        if measure is None or not (math.isfinite(measure) and measure > 0):
+            raise MeasurementError("measure", "a positive finite BSA or weight", repr(measure))
+        if rule.bsa_cap_m2 is not None and measure > rule.bsa_cap_m2:
+            used = rule.bsa_cap_m2
+            label = formula.label if formula else "BSA"
+            notes.append(
+                f"BSA {format_amount(measure, 'm²')} ({label}) capped at {format_amount(used, 'm²')}"
+            )
+        assert used is not None
+        calculated = rule.amount * used
+    if rule.max_dose_mg is not None and calculated > rule.max_dose_mg:
+        notes.append(
+            f"calculated {format_amount(calculated, 'mg', decimals=1)} capped at the maximum "
+            f"dose {format_amount(rule.max_dose_mg, 'mg')}"
+        )
+        calculated = rule.max_dose_mg
+    final = round_half_up(calculated, report_precision(calculated))
+    if rounding is not None:
+        final, note, warning = _apply_rounding(rounding, calculated, final)
+        if note:
+            notes.append(note)
+        if warning:
+            warnings.append(warning)
+    return Dose(
+        rule=rule,
+        measure=used,
+        measure_uncapped=measure if rule.basis is not Basis.FLAT else None,
+        formula=formula if rule.basis is Basis.PER_M2 else None,
+        calculated_mg=calculated,
+        final_mg=final,
+        rounding=rounding,
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
+
+
+def _apply_rounding(
+    policy: RoundingPolicy, calculated: float, reported: float
+) -> tuple[float, str, str]:
+    proposal = policy.propose(calculated)
+    if proposal is None:
+        return reported, "", f"rounding ({policy.describe()}) not possible for {format_amount(calculated, 'mg')}; dose left unrounded"
+    value, made_of = proposal
+    change = abs(value - calculated) / calculated
+    if math.isclose(value, calculated, rel_tol=1e-9, abs_tol=1e-9):
+        return value, "", ""
+    shown = format_amount(calculated, "mg", decimals=2)
+    if change > policy.tolerance + 1e-12:
+        return reported, "", (
+            f"rounding {shown} to {format_amount(value, 'mg')} ({made_of}) refused: "
+            f"{_percent(change)} change exceeds the {_percent(policy.tolerance)} tolerance; "
+            "dose left unrounded"
+        )
+    return value, (
+        f"rounded from {shown} to {format_amount(value, 'mg')} ({made_of}; "
+        f"{_percent(change)} change, within {_percent(policy.tolerance)})"
+    ), ""
+
+
+def policies_for(drugs: Sequence[str], policy: RoundingPolicy) -> dict[str, RoundingPolicy]:
+    """The same rounding policy for several drugs, as :func:`dosing.schedule.build_schedule` takes."""
+    return dict.fromkeys(drugs, policy)

@@ -1,0 +1,119 @@
+"""What every export shows: the header block and one row per administration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from dosing.notation import format_amount, format_number
+from dosing.schedule import VERIFICATION_NOTICE, Administration, Schedule
+
+__all__ = ["COLUMNS", "Header", "Row", "header", "row", "rows"]
+
+#: Table columns, in order. ``basis`` shows the calculation; ``reason`` any modification.
+COLUMNS = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "calculated", "reason")
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The order header: ``fields`` as (label, text) pairs, then notes and the notice."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]
+    protocol_notes: tuple[str, ...]
+    notice: str = VERIFICATION_NOTICE
+
+
+def generated_text(generated_at: dt.datetime | None) -> str:
+    """The generation time as ISO 8601 UTC (``2026-01-05T09:00:00Z``)."""
+    moment = generated_at or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware")
+    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> Header:
+    """The header block an oncology order shows for ``schedule``."""
+    p = schedule.protocol
+    fields: list[tuple[str, str]] = []
+    for label, text in schedule.patient.describe().items():
+        fields.append((f"patient {label}" if label == "identifier" else label, text))
+    formula = schedule.bsa_formula.label + (" (default)" if schedule.bsa_formula_is_default else "")
+    fields.append(("BSA", f"{format_amount(schedule.bsa_m2, 'm²', decimals=3)} ({formula})"))
+    fields.append(("protocol", f"{p.id}: {p.name} ({p.setting})"))
+    choices = "; ".join(str(c) for c in schedule.choices.values()) or "none"
+    fields.append(("choices", choices))
+    cycle_note = "protocol default" if schedule.cycles_is_default else "requested"
+    fields.append((
+        "cycles",
+        f"{schedule.cycles} ({cycle_note}) of {p.cycle_length_days} days, "
+        f"{schedule.start.isoformat()} to {schedule.end.isoformat()}",
+    ))
+    fields.append(("generated", generated_text(generated_at)))
+    fields.append(("sources", p.source_text()))
+    return Header(
+        title=f"{p.id} dosing calendar",
+        fields=tuple(fields),
+        notes=schedule.notes(),
+        protocol_notes=p.notes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One administration as text cells, in :data:`COLUMNS` order, plus the dose number."""
+
+    date: str
+    cycle: int
+    day: int
+    drug: str
+    dose: str
+    unit: str
+    route: str
+    basis: str
+    calculated: str
+    reason: str
+    dose_mg: float
+
+    def cells(self) -> tuple[str, ...]:
+        """The row's cells as text, in :data:`COLUMNS` order."""
+        return (
+            self.date, str(self.cycle), str(self.day), self.drug, self.dose, self.unit,
+            self.route, self.basis, self.calculated, self.reason,
+        )
+
+
+def row(admin: Administration) -> Row:
+    """One administration as a table row."""
+    dose = admin.dose
+    return Row(
+        date=admin.date.isoformat(),
+        cycle=admin.cycle,
+        day=admin.day,
+        drug=admin.drug,
+        dose=format_number(dose.final_mg),
+        unit="mg",
+        route=admin.route,
+        basis=dose.basis,
+        calculated=format_amount(dose.calculated_mg, "mg", decimals=4),
+        reason=admin.reason,
+        dose_mg=dose.final_mg,
+    )
+
+
+def rows(schedule: Schedule) -> list[Row]:
+    """Every administration of ``schedule`` as a row, in date order."""
+    cache: dict[tuple[int, str | None], Row] = {}
+    out = []
+    for admin in schedule.administrations:
+        key = (id(admin.dose), admin.step)
+        template = cache.get(key)
+        if template is None:
+            template = cache[key] = row(admin)
+        out.append(Row(
+            admin.date.isoformat(), admin.cycle, admin.day, admin.drug, template.dose,
+            template.unit, admin.route, template.basis, template.calculated, template.reason,
+            template.dose_mg,
+        ))
+    return out

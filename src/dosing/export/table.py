@@ -1,0 +1,229 @@
+"""Tables: CSV (RFC 4180), Markdown, JSON and a plain-text table for the terminal.
+
+Every table has the columns ``date, cycle, day, drug, dose, unit, route, basis,
+calculated, reason`` and a header block (patient, BSA and formula, protocol, choices with
+defaults marked, cycles, date generated, sources, notes and the verification notice).
+
+Free text is made safe for its target: CSV cells that a spreadsheet would run as a formula
+(leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``;
+Markdown cells escape ``|``, backslashes and markup; control characters are replaced.
+
+>>> import datetime as dt
+>>> from dosing import Patient, build_schedule, get_protocol
+>>> s = build_schedule(get_protocol("KRd"), Patient(height=175, weight=80), dt.date(2026, 1, 5),
+...                    cycles=1, today=dt.date(2026, 1, 1))
+>>> csv_text = to_csv(s, generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+>>> csv_text.splitlines()[0]
+'# KRd dosing calendar'
+>>> [line for line in csv_text.splitlines() if line.startswith("date,")]
+['date,cycle,day,drug,dose,unit,route,basis,calculated,reason']
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from dosing.export._common import COLUMNS, Header, Row, generated_text, header, rows
+from dosing.notation import format_number
+from dosing.schedule import Schedule
+
+__all__ = [
+    "csv_cell",
+    "markdown_cell",
+    "plain_text",
+    "to_csv",
+    "to_json",
+    "to_json_data",
+    "to_markdown",
+    "to_text",
+    "write_csv_rows",
+]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def plain_text(text: str) -> str:
+    """Replace control characters (other than tab and newlines) with U+FFFD.
+
+    >>> plain_text("a\\x07b")
+    'a\\ufffdb'
+    """
+    return _CONTROL.sub("\ufffd", text)
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection).
+
+    Numbers, including negative day numbers, are left as they are.
+
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("-5"), csv_cell("@SUM")
+    ("'=HYPERLINK(1)", '-5', "'@SUM")
+    """
+    text = plain_text(str(value))
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def markdown_cell(value: object) -> str:
+    r"""A Markdown table cell: pipes, backslashes and markup escaped, newlines as spaces.
+
+    >>> markdown_cell("a|b *c* <x>")
+    'a\\|b \\*c\\* &lt;x&gt;'
+    """
+    text = plain_text(str(value)).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _header_lines(head: Header) -> list[str]:
+    lines = [head.title]
+    lines += [f"{label}: {text}" for label, text in head.fields]
+    lines += [f"note: {n}" for n in head.notes]
+    lines += [f"protocol note: {n}" for n in head.protocol_notes]
+    lines.append(f"NOTICE: {head.notice}")
+    return lines
+
+
+def write_csv_rows(out: io.TextIOBase | Any, items: Iterable[Row]) -> None:
+    """Write rows (no header) as CSV to a text stream; used by the cohort writer too."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(tuple(csv_cell(c) for c in r.cells()) for r in items)
+
+
+def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
+    """CSV per RFC 4180 (CRLF, quoted where needed, UTF-8 once encoded).
+
+    The header block comes first as lines starting with ``#`` (read with
+    ``pandas.read_csv(path, comment="#")``), then the column header row and one row per
+    administration.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for line in _header_lines(header(schedule, generated_at=generated_at)):
+        writer.writerow([csv_cell("# " + line).removeprefix("'")])
+    writer.writerow(COLUMNS)
+    write_csv_rows(out, rows(schedule))
+    return out.getvalue()
+
+
+def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
+    """A Markdown document: the header block as a list, then the table."""
+    head = header(schedule, generated_at=generated_at)
+    lines = [f"# {markdown_cell(head.title)}", "", f"> **{markdown_cell(head.notice)}**", ""]
+    lines += [f"- **{markdown_cell(label)}:** {markdown_cell(text)}" for label, text in head.fields]
+    lines.append("")
+    if head.notes:
+        lines += ["**Notes**", ""] + [f"- {markdown_cell(n)}" for n in head.notes] + [""]
+    if head.protocol_notes:
+        lines += ["**Protocol notes**", ""] + [f"- {markdown_cell(n)}" for n in head.protocol_notes] + [""]
+    lines.append("| " + " | ".join(COLUMNS) + " |")
+    lines.append("|" + "|".join("---:" if c in {"cycle", "day", "dose"} else "---" for c in COLUMNS) + "|")
+    for r in rows(schedule):
+        lines.append("| " + " | ".join(markdown_cell(c) for c in r.cells()) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The JSON document as Python data (see :func:`to_json`)."""
+    head = header(schedule, generated_at=generated_at)
+    p = schedule.protocol
+    patient = schedule.patient.model_dump(mode="json", exclude_none=True)
+    patient["outliers"] = list(schedule.patient.outliers)
+    return {
+        "notice": head.notice,
+        "generated": generated_text(generated_at),
+        "patient": patient,
+        "bsa": {
+            "value_m2": round(schedule.bsa_m2, 4),
+            "formula": schedule.bsa_formula.value,
+            "formula_is_default": schedule.bsa_formula_is_default,
+        },
+        "protocol": {
+            "id": p.id,
+            "name": p.name,
+            "setting": p.setting,
+            "cycle_length_days": p.cycle_length_days,
+            "origin": p.origin,
+            "sources": [{"tag": s.tag, "citation": s.citation} for s in p.sources],
+            "notes": list(p.notes),
+        },
+        "choices": {
+            c.drug: {"value": c.value, "unit": c.unit, "default": c.is_default,
+                     "allowed": list(c.allowed)}
+            for c in schedule.choices.values()
+        },
+        "cycles": {
+            "count": schedule.cycles,
+            "default": schedule.cycles_is_default,
+            "start": schedule.start.isoformat(),
+            "end": schedule.end.isoformat(),
+        },
+        "notes": list(head.notes),
+        "administrations": [
+            {
+                "date": a.date.isoformat(),
+                "cycle": a.cycle,
+                "day": a.day,
+                "drug": a.drug,
+                "dose": a.dose.final_mg,
+                "unit": "mg",
+                "route": a.route,
+                "basis": a.dose.basis,
+                "calculated_mg": round(a.dose.calculated_mg, 6),
+                "step_up": a.step is not None,
+                "reason": a.reason,
+            }
+            for a in schedule.administrations
+        ],
+        "totals": [
+            {"drug": t.drug, "cycle": t.cycle, "doses": t.administrations,
+             "total_mg": round(t.total_mg, 4), "cumulative_mg": round(t.cumulative_mg, 4)}
+            for t in schedule.totals()
+        ],
+    }
+
+
+def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
+    """JSON: ``patient``, ``protocol``, ``choices`` (defaults marked), ``administrations``
+    (``date``, ``cycle``, ``day``, ``drug``, ``dose``, ``unit``, ``route``, ``basis``, ...),
+    ``totals``, ``notes`` and the ``notice``.
+    """
+    return json.dumps(to_json_data(schedule, generated_at=generated_at), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
+    """An aligned plain-text table for the terminal, header block first."""
+    head = header(schedule, generated_at=generated_at)
+    lines = [plain_text(line) for line in _header_lines(head)]
+    shown = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "reason")
+    table = [shown] + [
+        (r.date, str(r.cycle), str(r.day), r.drug, r.dose, r.unit, r.route, r.basis, r.reason)
+        for r in rows(schedule)
+    ]
+    widths = [max(len(plain_text(row[i])) for row in table) for i in range(len(shown) - 1)]
+    lines.append("")
+    for row in table:
+        cells = [plain_text(c).ljust(w) if i not in (1, 2, 4) else plain_text(c).rjust(w)
+                 for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))]
+        lines.append("  ".join(cells + [plain_text(row[-1])]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def totals_text(schedule: Schedule) -> str:
+    """Per-drug totals per cycle, for ``dosing calendar --totals``."""
+    lines = ["drug  cycle  doses  total  cumulative"]
+    for t in schedule.totals():
+        lines.append(
+            f"{t.drug}  {t.cycle}  {t.administrations}  {format_number(t.total_mg)} mg  "
+            f"{format_number(t.cumulative_mg)} mg"
+        )
+    return "\n".join(lines) + "\n"

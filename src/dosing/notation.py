@@ -1,0 +1,67 @@
+"""Writing doses the ISMP way: the one function every output uses.
+
+Rules (ISMP list of error-prone abbreviations; clinical reference §9): no trailing zero
+(``5 mg``, never ``5.0 mg``), always a leading zero (``0.5 mg``), a space between number and
+unit, thousands separators from 1,000 up, and ``units`` spelled out.
+
+>>> from dosing.notation import format_amount
+>>> format_amount(5.0, "mg"), format_amount(0.5, "mg"), format_amount(1280, "mg")
+('5 mg', '0.5 mg', '1,280 mg')
+>>> format_amount(12.0, "U")
+'12 units'
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["format_amount", "format_number", "report_precision", "round_half_up"]
+
+_UNIT_SPELLING = {"U": "units", "u": "units", "IU": "units", "unit": "units", "m**2": "m²",
+                  "mg/m**2": "mg/m²", "mg/m2": "mg/m²", "m2": "m²"}
+
+
+def round_half_up(value: float, step: float) -> float:
+    """Round ``value`` to a multiple of ``step``, halves away from zero (as on paper).
+
+    >>> round_half_up(110.45, 0.1), round_half_up(0.125, 0.01), round_half_up(2.5, 1)
+    (110.5, 0.13, 3.0)
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value}")
+    quantum = Decimal(repr(step))
+    exact = Decimal(repr(value)) / quantum
+    return float(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum)
+
+
+def report_precision(mg: float) -> float:
+    """The step a dose is reported to without a rounding policy: 0.1 mg, or 0.01 under 1 mg.
+
+    >>> report_precision(110.43), report_precision(0.456)
+    (0.1, 0.01)
+    """
+    return 0.01 if abs(mg) < 1 else 0.1
+
+
+def format_number(value: float, *, decimals: int = 2) -> str:
+    """Write a number with at most ``decimals`` places, no trailing zeros, with separators.
+
+    >>> format_number(1234.5), format_number(0.25), format_number(2.0), format_number(1.97203, decimals=3)
+    ('1,234.5', '0.25', '2', '1.972')
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value}")
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def format_amount(value: float, unit: str, *, decimals: int = 2) -> str:
+    """Write an amount and its unit per ISMP: ``110.4 mg``, ``0.5 mg``, ``1,800 mg``, ``56 mg/m²``.
+
+    >>> format_amount(56, "mg/m**2")
+    '56 mg/m²'
+    """
+    return f"{format_number(value, decimals=decimals)} {_UNIT_SPELLING.get(unit, unit)}"

@@ -1,0 +1,300 @@
+"""The patient: measurements with units, checked against adult plausibility ranges.
+
+A :class:`Patient` is immutable. Heights and weights are pint quantities (strings and bare
+numbers are read by :mod:`dosing.units`: a bare number is cm or kg). Values outside the adult
+ranges below are refused with a unit hint, unless ``accept_outlier=True`` states that a
+genuine outlier was checked; every output then shows the override.
+
+=====================  ===========================  =========================================
+measurement            adult plausibility range     hard limit, even with ``accept_outlier``
+=====================  ===========================  =========================================
+height                 100 to 250 cm                30 to 300 cm
+weight                 30 to 250 kg                 1 to 700 kg
+age                    18 to 120 years              0 to 130 years
+serum creatinine       0.1 to 25 mg/dL              0.01 to 100 mg/dL
+=====================  ===========================  =========================================
+
+The ranges are the project's screening limits for typing errors, not clinical facts.
+
+>>> from dosing import Patient
+>>> p = Patient(height="175 cm", weight="80 kg")
+>>> p.height, p.weight
+(<Quantity(175.0, 'centimeter')>, <Quantity(80.0, 'kilogram')>)
+>>> Patient(height="69 cm", weight="80 kg")
+Traceback (most recent call last):
+  ...
+dosing.errors.PlausibilityError: height must be between 100 and 250 cm for an adult, got 69 cm (below 100 cm) - did you mean 69 in? If the value is right, pass accept_outlier=True (CLI: --accept-outlier)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+import pint
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from dosing.bsa import BSAFormula, bsa_m2
+from dosing.errors import DateError, DosingError, MeasurementError, PlausibilityError
+from dosing.units import Quantity, parse_creatinine, parse_length, parse_mass
+
+__all__ = ["PLAUSIBLE", "Patient"]
+
+#: Adult plausibility ranges: (low, high, unit, hard low, hard high).
+PLAUSIBLE: dict[str, tuple[float, float, str, float, float]] = {
+    "height": (100.0, 250.0, "cm", 30.0, 300.0),
+    "weight": (30.0, 250.0, "kg", 1.0, 700.0),
+    "age": (18.0, 120.0, "years", 0.0, 130.0),
+    "serum_creatinine": (0.1, 25.0, "mg/dL", 0.01, 100.0),
+}
+
+_OVERRIDE_HINT = "If the value is right, pass accept_outlier=True (CLI: --accept-outlier)"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
+
+
+def _quantity_text(q: pint.Quantity) -> str:
+    return f"{_fmt(q.magnitude)} {q.units:~P}"
+
+
+def _serialize_quantity(q: pint.Quantity) -> str:
+    return _quantity_text(q)
+
+
+def _unit_hint(field: str, value: float, raw: object) -> str:
+    """Suggest the unit a value probably was meant in, or return ``""``."""
+    low, high = PLAUSIBLE[field][0], PLAUSIBLE[field][1]
+    candidates: dict[str, list[tuple[str, float]]] = {
+        "height": [("in", 2.54), ("m", 100.0), ("mm", 0.1)],
+        "weight": [("lb", 0.45359237), ("kg", 1000.0 if value < 1 else 1.0)],
+        "serum_creatinine": [("µmol/L", 113.12 / 10_000), ("mg/dL", 88.4)],
+    }
+    number = raw if isinstance(raw, int | float) else _leading_number(raw)
+    if number is None:
+        return ""
+    for unit, factor in candidates.get(field, []):
+        converted = number * factor
+        if low <= converted <= high and not math.isclose(converted, value):
+            return f"did you mean {_fmt(number)} {unit}?"
+    return ""
+
+
+def _leading_number(raw: object) -> float | None:
+    if not isinstance(raw, str):
+        magnitude = getattr(raw, "magnitude", None)
+        return float(magnitude) if isinstance(magnitude, int | float) else None
+    head = raw.strip().split(" ")[0].replace(",", ".")
+    digits = "".join(ch for ch in head if ch.isdigit() or ch in ".-+eE")
+    try:
+        return float(digits)
+    except ValueError:
+        return None
+
+
+def _check_range(field: str, value: float, raw: object, *, accept_outlier: bool) -> None:
+    low, high, unit, hard_low, hard_high = PLAUSIBLE[field]
+    if not hard_low <= value <= hard_high:
+        raise MeasurementError(
+            field, f"between {_fmt(hard_low)} and {_fmt(hard_high)} {unit}", f"{_fmt(value)} {unit}",
+            "this is outside what any patient can have; check the value and its unit",
+        )
+    if low <= value <= high or accept_outlier:
+        return
+    side = f"below {_fmt(low)} {unit}" if value < low else f"above {_fmt(high)} {unit}"
+    hint = _unit_hint(field, value, raw)
+    raise PlausibilityError(
+        field,
+        f"between {_fmt(low)} and {_fmt(high)} {unit} for an adult",
+        f"{_fmt(value)} {unit} ({side})",
+        f"{hint} {_OVERRIDE_HINT}".strip(),
+    )
+
+
+_QuantityJSON = WithJsonSchema({"type": "string", "examples": ["175 cm", "69 in"]})
+Height = Annotated[
+    pint.Quantity,
+    BeforeValidator(parse_length),
+    PlainSerializer(_serialize_quantity, return_type=str),
+    _QuantityJSON,
+]
+Weight = Annotated[
+    pint.Quantity,
+    BeforeValidator(parse_mass),
+    PlainSerializer(_serialize_quantity, return_type=str),
+    WithJsonSchema({"type": "string", "examples": ["80 kg", "176 lb"]}),
+]
+Creatinine = Annotated[
+    pint.Quantity,
+    BeforeValidator(parse_creatinine),
+    PlainSerializer(_serialize_quantity, return_type=str),
+    WithJsonSchema({"type": "string", "examples": ["1.1 mg/dL", "97 µmol/L"]}),
+]
+
+
+class Patient(BaseModel):
+    """One patient's measurements, frozen once created.
+
+    Construction errors are :class:`~dosing.errors.DosingError` subclasses naming the field.
+
+    >>> Patient(height="5 ft 9 in", weight="176 lb", sex="F").sex
+    'female'
+    >>> Patient(height="175 cm", weight="80 kg", hair="brown")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.DosingError: hair must be one of the known patient fields, got 'brown' - known fields: height, weight, sex, age, date_of_birth, serum_creatinine, identifier, accept_outlier
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    height: Height = Field(description="Height; a bare number is centimetres.")
+    weight: Weight = Field(description="Actual body weight; a bare number is kilograms.")
+    sex: Literal["female", "male"] | None = Field(default=None, description="For Cockcroft-Gault.")
+    age: int | None = Field(default=None, description="Age in whole years.")
+    date_of_birth: dt.date | None = Field(default=None)
+    serum_creatinine: Creatinine | None = Field(default=None, description="mg/dL or µmol/L.")
+    identifier: str | None = Field(default=None, max_length=200)
+    accept_outlier: bool = Field(
+        default=False, description="Accept values outside the adult range (shown in outputs)."
+    )
+
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data``; every failure is a :class:`~dosing.errors.DosingError`."""
+        if isinstance(data.get("sex"), str):
+            data["sex"] = {"f": "female", "m": "male"}.get(
+                data["sex"].strip().lower(), data["sex"].strip().lower()
+            )
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise _as_dosing_error(err, data) from None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _plausible(cls, data: Any, handler: ModelWrapValidatorHandler[Patient]) -> Patient:
+        self = handler(data)
+        raw: dict[str, Any] = data if isinstance(data, dict) else {}
+        accept = self.accept_outlier
+        _check_range("height", self.height.magnitude, raw.get("height"), accept_outlier=accept)
+        _check_range("weight", self.weight.magnitude, raw.get("weight"), accept_outlier=accept)
+        if self.serum_creatinine is not None:
+            _check_range(
+                "serum_creatinine", self.serum_creatinine.magnitude, raw.get("serum_creatinine"),
+                accept_outlier=accept,
+            )
+        if self.age is not None:
+            _check_range("age", float(self.age), None, accept_outlier=accept)
+        if self.date_of_birth is not None:
+            today = dt.date.today()
+            if self.date_of_birth > today:
+                raise DateError("date_of_birth", "in the past", self.date_of_birth.isoformat())
+            age = _years_between(self.date_of_birth, today)
+            _check_range("age", float(age), None, accept_outlier=accept)
+            if self.age is not None and abs(self.age - age) > 1:
+                raise DosingError(
+                    "age", f"consistent with date_of_birth ({age} years)", str(self.age)
+                )
+        return self
+
+    def bsa(self, formula: BSAFormula | str = BSAFormula.MOSTELLER) -> pint.Quantity:
+        """Body surface area in m² by ``formula`` (Mosteller unless stated).
+
+        >>> round(Patient(height=170, weight=75).bsa("dubois").magnitude, 4)
+        1.8636
+        """
+        chosen = BSAFormula.parse(formula)
+        return Quantity(bsa_m2(self.height.magnitude, self.weight.magnitude, chosen), "m**2")
+
+    def age_on(self, day: dt.date) -> int | None:
+        """Age in whole years on ``day`` (from the date of birth if given, else ``age``)."""
+        if self.date_of_birth is not None:
+            return _years_between(self.date_of_birth, day)
+        return self.age
+
+    @property
+    def outliers(self) -> tuple[str, ...]:
+        """Notes for every value accepted outside its adult range by ``accept_outlier``.
+
+        >>> Patient(height="95 cm", weight="80 kg", accept_outlier=True).outliers
+        ('height 95 cm is outside the adult range 100 to 250 cm; accepted deliberately',)
+        """
+        notes = []
+        values: list[tuple[str, float | None]] = [
+            ("height", self.height.magnitude),
+            ("weight", self.weight.magnitude),
+            ("age", None if self.age is None else float(self.age)),
+            (
+                "serum_creatinine",
+                None if self.serum_creatinine is None else self.serum_creatinine.magnitude,
+            ),
+        ]
+        for field, value in values:
+            if value is None:
+                continue
+            low, high, unit, _, _ = PLAUSIBLE[field]
+            if not low <= value <= high:
+                notes.append(
+                    f"{field} {_fmt(value)} {unit} is outside the adult range "
+                    f"{_fmt(low)} to {_fmt(high)} {unit}; accepted deliberately"
+                )
+        return tuple(notes)
+
+    def describe(self) -> dict[str, str]:
+        """The patient as an order header shows it: label to text, only fields that are set.
+
+        >>> Patient(height=175, weight=80, identifier="MRN 1").describe()["height"]
+        '175 cm'
+        """
+        out: dict[str, str] = {}
+        if self.identifier is not None:
+            out["identifier"] = self.identifier
+        out["height"] = _quantity_text(self.height)
+        out["weight"] = _quantity_text(self.weight)
+        if self.sex is not None:
+            out["sex"] = self.sex
+        if self.age is not None:
+            out["age"] = f"{self.age} years"
+        if self.date_of_birth is not None:
+            out["date of birth"] = self.date_of_birth.isoformat()
+        if self.serum_creatinine is not None:
+            out["serum creatinine"] = _quantity_text(self.serum_creatinine)
+        if self.outliers:
+            out["plausibility override"] = "; ".join(self.outliers)
+        return out
+
+
+def _years_between(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+_FIELD_NAMES = list(Patient.model_fields)
+
+
+def _as_dosing_error(err: ValidationError, data: dict[str, Any]) -> DosingError:
+    first = err.errors(include_url=False)[0]
+    loc = first["loc"]
+    field = ".".join(str(part) for part in loc) if loc else "patient"
+    if first["type"] == "extra_forbidden":
+        return DosingError(
+            field, "one of the known patient fields", repr(first["input"]),
+            "known fields: " + ", ".join(_FIELD_NAMES),
+        )
+    if first["type"] == "missing":
+        return DosingError(field, "given", "nothing")
+    shown = data.get(str(loc[0])) if loc else first["input"]
+    constraint = first["msg"]
+    constraint = constraint[0].lower() + constraint[1:] if constraint else "valid"
+    constraint = constraint.removeprefix("input should be ").removeprefix("value error, ")
+    return DosingError(field, constraint, repr(shown))

@@ -1,0 +1,270 @@
+"""Measurements with units: one shared pint registry and the parser every input goes through.
+
+Heights, weights and laboratory values enter `dosing` here and nowhere else. A value may be a
+pint quantity or a string such as ``"175 cm"``, ``"1.75 m"``, ``"69 in"``, ``"5 ft 9 in"``,
+``"80 kg"`` or ``"176 lb"``. A bare number is read in the field's documented default unit
+(centimetres for a height, kilograms for a weight); fields without a default unit (serum
+creatinine) require one. Each value is converted once, to the unit the arithmetic uses.
+
+>>> from dosing.units import parse_length, parse_mass
+>>> parse_length("5 ft 9 in", field="height")
+<Quantity(175.26, 'centimeter')>
+>>> parse_mass("176 lb", field="weight").to("kg").magnitude.__round__(2)
+79.83
+>>> parse_length("175 kg", field="height")
+Traceback (most recent call last):
+  ...
+dosing.errors.MeasurementError: height must be a length such as '175 cm' or '69 in', got '175 kg' (a mass)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any, Final
+
+from dosing.errors import MeasurementError
+
+if TYPE_CHECKING:
+    import pint
+
+__all__ = [
+    "CREATININE_MOLAR_MASS_G_PER_MOL",
+    "Quantity",
+    "parse_creatinine",
+    "parse_length",
+    "parse_mass",
+    "parse_quantity",
+    "parse_unit",
+    "registry",
+]
+
+#: Molar mass of creatinine (C4H7N3O) used to convert µmol/L to mg/dL: 1 mg/dL = 88.4 µmol/L.
+CREATININE_MOLAR_MASS_G_PER_MOL: Final = 113.12
+
+_NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
+_SINGLE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s].*?)?\s*$")
+_FEET_INCHES = re.compile(
+    rf"^\s*(?P<ft>{_NUMBER})\s*(?:ft|feet|foot|')\s*(?P<inch>{_NUMBER})\s*(?:in|inch|inches|\"|'')?\s*$"
+)
+_UNIT_TEXT = re.compile(r"^[A-Za-zµμ/*^²³0-9 .·()\-]{1,40}$")
+_MAX_TEXT = 64
+
+_DIMENSION_NAMES: Final = {
+    "[length]": "a length",
+    "[mass]": "a mass",
+    "[length] ** 2": "an area",
+    "[length] ** 3": "a volume",
+    "[time]": "a time",
+    "[mass] / [length] ** 3": "a mass concentration",
+    "[substance] / [length] ** 3": "a molar concentration",
+    "[mass] / [length] ** 2": "a dose per area",
+    "[mass] / [length]": "a mass per length",
+    "dimensionless": "a plain number",
+}
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """Return the one unit registry `dosing` uses, created on first use.
+
+    The registry is built from a small definitions file shipped with the package
+    (``dosing/_units.txt``), which loads in milliseconds. Quantities from other registries are
+    accepted at the boundary and re-created here.
+
+    >>> registry() is registry()
+    True
+    """
+    import pint
+
+    definitions = files("dosing").joinpath("_units.txt")
+    reg = pint.UnitRegistry(str(definitions), cache_folder=None, autoconvert_offset_to_baseunit=False)
+    reg.formatter.default_format = "~P"
+    return reg
+
+
+def Quantity(value: float, unit: str) -> pint.Quantity:  # noqa: N802 - reads like a type
+    """Build a quantity in the shared registry.
+
+    >>> Quantity(80, "kg")
+    <Quantity(80, 'kilogram')>
+    """
+    return registry().Quantity(value, unit)
+
+
+def describe_dimension(dimensionality: object) -> str:
+    """Name a pint dimensionality in words (``"a mass"``) for error messages."""
+    text = str(dimensionality)
+    return _DIMENSION_NAMES.get(text, f"of dimension {text}")
+
+
+def _normalise_unit_text(text: str) -> str:
+    text = text.strip().replace("²", "**2").replace("³", "**3").replace("^", "**").replace("·", "*")
+    # "m2" and "dm3" are common in clinical writing; pint wants "m**2".
+    return re.sub(r"(?<=[A-Za-z])([23])\b", r"**\1", text)
+
+
+def parse_unit(text: str, *, field: str) -> pint.Unit:
+    """Parse a unit such as ``"mg/m²"`` or ``"mg/kg"`` in the shared registry.
+
+    >>> str(parse_unit("mg/m2", field="dose"))
+    'mg / m ** 2'
+    """
+    if not isinstance(text, str) or not _UNIT_TEXT.match(text.strip() or "?"):
+        raise MeasurementError(field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text))
+    try:
+        return registry().Unit(_normalise_unit_text(text))
+    except Exception:  # pint raises several unrelated types for unparseable text
+        raise MeasurementError(
+            field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text), "check the spelling"
+        ) from None
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_quantity(
+    value: object,
+    *,
+    field: str,
+    dimension: str,
+    to_unit: str,
+    default_unit: str | None = None,
+    example: str,
+) -> pint.Quantity:
+    """Read ``value`` as a finite quantity of ``dimension`` and convert it to ``to_unit``.
+
+    ``value`` may be a pint quantity, a string with a unit, or - when ``default_unit`` is
+    given - a bare number or numeric string in that unit. Anything else raises
+    :class:`~dosing.errors.MeasurementError` naming ``field``.
+
+    >>> parse_quantity("1.75 m", field="height", dimension="[length]", to_unit="cm",
+    ...                example="'175 cm'")
+    <Quantity(175.0, 'centimeter')>
+    """
+    reg = registry()
+    constraint = f"{_DIMENSION_NAMES.get(dimension, dimension)} such as {example}"
+    quantity: Any
+    if isinstance(value, bool) or value is None:
+        raise MeasurementError(field, constraint, repr(value))
+    if isinstance(value, int | float):
+        if default_unit is None:
+            raise MeasurementError(field, constraint, repr(value), "give the unit explicitly")
+        quantity = reg.Quantity(float(value), default_unit)
+    elif isinstance(value, str):
+        quantity = _parse_text(value, field=field, constraint=constraint, default_unit=default_unit)
+    elif _is_quantity(value):
+        magnitude = getattr(value, "magnitude", None)
+        if not isinstance(magnitude, int | float) or isinstance(magnitude, bool):
+            raise MeasurementError(field, constraint, repr(value))
+        if getattr(value, "_REGISTRY", None) is reg:
+            quantity = value
+        else:  # a quantity from another registry: re-create it here, by its unit's name
+            unit_text = format(getattr(value, "units"), "D")  # noqa: B009
+            quantity = reg.Quantity(float(magnitude), parse_unit(unit_text, field=field))
+    else:
+        raise MeasurementError(field, constraint, f"{type(value).__name__} {value!r}")
+    if not math.isfinite(quantity.magnitude):
+        raise MeasurementError(field, "a finite number", repr(value))
+    if not quantity.check(dimension):
+        got = f"{_quoted(value)} ({describe_dimension(quantity.dimensionality)})"
+        raise MeasurementError(field, constraint, got)
+    return quantity.to(to_unit)
+
+
+def _is_quantity(value: object) -> bool:
+    import pint
+
+    return isinstance(value, pint.Quantity)
+
+
+def _quoted(value: object) -> str:
+    return repr(value) if isinstance(value, str) else f"'{value}'"
+
+
+def _parse_text(
+    text: str, *, field: str, constraint: str, default_unit: str | None
+) -> pint.Quantity:
+    reg = registry()
+    if len(text) > _MAX_TEXT or not text.strip():
+        shown = repr(text) if len(text) <= _MAX_TEXT else f"{len(text)} characters"
+        raise MeasurementError(field, constraint, shown)
+    compound = _FEET_INCHES.match(text)
+    if compound:
+        feet, inches = _number(compound["ft"]), _number(compound["inch"])
+        if feet < 0 or inches < 0 or inches >= 12:
+            raise MeasurementError(field, "feet and inches with 0 <= inches < 12", repr(text))
+        return reg.Quantity(feet * 12 + inches, "inch")
+    match = _SINGLE.match(text)
+    if not match:
+        raise MeasurementError(field, constraint, repr(text), "write a number and a unit")
+    number = _number(match["num"])
+    unit_text = match["unit"]
+    if not unit_text:
+        if default_unit is None:
+            raise MeasurementError(field, constraint, repr(text), "give the unit explicitly")
+        return reg.Quantity(number, default_unit)
+    unit = parse_unit(unit_text, field=field)
+    return reg.Quantity(number, unit)
+
+
+def parse_length(value: object, *, field: str = "height") -> pint.Quantity:
+    """Read a length (a bare number is centimetres) and return it in centimetres.
+
+    >>> parse_length(175)
+    <Quantity(175.0, 'centimeter')>
+    >>> parse_length("69 in")
+    <Quantity(175.26, 'centimeter')>
+    """
+    return parse_quantity(
+        value, field=field, dimension="[length]", to_unit="cm", default_unit="cm",
+        example="'175 cm' or '69 in'",
+    )
+
+
+def parse_mass(value: object, *, field: str = "weight") -> pint.Quantity:
+    """Read a mass (a bare number is kilograms) and return it in kilograms.
+
+    >>> parse_mass("80 kg")
+    <Quantity(80.0, 'kilogram')>
+    """
+    return parse_quantity(
+        value, field=field, dimension="[mass]", to_unit="kg", default_unit="kg",
+        example="'80 kg' or '176 lb'",
+    )
+
+
+def parse_creatinine(value: object, *, field: str = "serum_creatinine") -> pint.Quantity:
+    """Read a serum creatinine in mg/dL or µmol/L (a unit is required) and return mg/dL.
+
+    The molar form is converted with the molar mass of creatinine, 113.12 g/mol.
+
+    >>> parse_creatinine("88.4 µmol/L").magnitude.__round__(3)
+    1.0
+    >>> parse_creatinine(1.2)
+    Traceback (most recent call last):
+      ...
+    dosing.errors.MeasurementError: serum_creatinine must be a concentration such as '1.1 mg/dL' or '97 µmol/L', got 1.2 - give the unit explicitly
+    """
+    constraint = "a concentration such as '1.1 mg/dL' or '97 µmol/L'"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise MeasurementError(field, constraint, repr(value), "give the unit explicitly")
+    quantity: pint.Quantity
+    try:
+        quantity = parse_quantity(
+            value, field=field, dimension="[substance] / [length] ** 3", to_unit="umol/L",
+            example="'97 µmol/L'",
+        )
+    except MeasurementError:
+        try:
+            return parse_quantity(
+                value, field=field, dimension="[mass] / [length] ** 3", to_unit="mg/dL",
+                example="'1.1 mg/dL'",
+            )
+        except MeasurementError as err:
+            raise MeasurementError(field, constraint, err.got) from None
+    mg_per_dl = quantity.magnitude * CREATININE_MOLAR_MASS_G_PER_MOL / 10_000
+    return registry().Quantity(mg_per_dl, "mg/dL")

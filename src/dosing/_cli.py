@@ -24,8 +24,14 @@ EXIT_INTERRUPTED = 130
 
 FORMATS = ("table", "csv", "md", "json", "html", "ics")
 _EXTENSIONS = {
-    ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html",
-    ".htm": "html", ".ics": "ics", ".txt": "table",
+    ".csv": "csv",
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".ics": "ics",
+    ".txt": "table",
 }
 
 PATIENT_EXAMPLE = "--height 175cm --weight 80kg --start 2026-01-05"
@@ -45,16 +51,25 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def _add_patient_options(p: argparse.ArgumentParser, *, start: bool = True) -> None:
-    p.add_argument("--height", required=True, help="height with unit: 175cm, 1.75m, 69in, '5 ft 9 in' (bare number: cm)")
-    p.add_argument("--weight", required=True, help="actual weight with unit: 80kg, 176lb (bare number: kg)")
+    p.add_argument(
+        "--height",
+        required=True,
+        help="height with unit: 175cm, 1.75m, 69in, '5 ft 9 in' (bare number: cm)",
+    )
+    p.add_argument(
+        "--weight", required=True, help="actual weight with unit: 80kg, 176lb (bare number: kg)"
+    )
     if start:
         p.add_argument("--start", required=True, help="cycle 1 day 1 as YYYY-MM-DD")
     p.add_argument("--id", dest="identifier", help="patient identifier shown in the header")
     p.add_argument("--sex", choices=["female", "male"], help="recorded in the header")
     p.add_argument("--age", type=int, help="age in years, recorded in the header")
     p.add_argument("--creatinine", help="serum creatinine with unit: 1.1mg/dL or 97umol/L")
-    p.add_argument("--accept-outlier", action="store_true",
-                   help="accept a height or weight outside the adult range (shown in every output)")
+    p.add_argument(
+        "--accept-outlier",
+        action="store_true",
+        help="accept a height or weight outside the adult range (shown in every output)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,88 +86,181 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("protocols", help="list the built-in protocols", formatter_class=_formatter,
-                       description="List the built-in protocols: id, name, setting, cycle length, cycles.",
-                       epilog="example:\n  dosing protocols\n  dosing protocols --protocol-file my.toml")
-    p.add_argument("--protocol-file", action="append", default=[], metavar="PATH",
-                   help="also list protocols from this file or folder (repeatable)")
+    p = sub.add_parser(
+        "protocols",
+        help="list the built-in protocols",
+        formatter_class=_formatter,
+        description="List the built-in protocols: id, name, setting, cycle length, cycles.",
+        epilog="example:\n  dosing protocols\n  dosing protocols --protocol-file my.toml",
+    )
+    p.add_argument(
+        "--protocol-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also list protocols from this file or folder (repeatable)",
+    )
     p.set_defaults(run=_cmd_protocols)
 
-    p = sub.add_parser("show", help="show a protocol as a cycle-by-day table", formatter_class=_formatter,
-                       description="Print a protocol as a readable cycle-by-day table with its sources and notes.",
-                       epilog="example:\n  dosing show KdD")
+    p = sub.add_parser(
+        "show",
+        help="show a protocol as a cycle-by-day table",
+        formatter_class=_formatter,
+        description="Print a protocol as a readable cycle-by-day table with its sources and notes.",
+        epilog="example:\n  dosing show KdD",
+    )
     p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
-    p.add_argument("--protocol-file", action="append", default=[], metavar="PATH",
-                   help="load protocols from this file or folder too (repeatable)")
+    p.add_argument(
+        "--protocol-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="load protocols from this file or folder too (repeatable)",
+    )
     p.set_defaults(run=_cmd_show)
 
-    p = sub.add_parser("calendar", help="write a patient's dosing calendar", formatter_class=_formatter,
-                       description="Expand a protocol for one patient into dated doses and write a table or calendar.\n"
-                       "The format follows the -o extension (.csv .md .json .html .ics .txt) unless --format is given.",
-                       epilog=("examples:\n"
-                               f"  dosing calendar KRd {PATIENT_EXAMPLE}\n"
-                               f"  dosing calendar D-KRd {PATIENT_EXAMPLE} --cycles 4 -o dkrd.ics\n"
-                               f"  dosing calendar KCyD {PATIENT_EXAMPLE} --choose carfilzomib=36 --format csv\n"
-                               f"  dosing calendar KdD {PATIENT_EXAMPLE} -o kdd.ics --time 09:00 --tz Europe/Berlin --remind 1d"))
+    p = sub.add_parser(
+        "calendar",
+        help="write a patient's dosing calendar",
+        formatter_class=_formatter,
+        description="Expand a protocol for one patient into dated doses and write a table or calendar.\n"
+        "The format follows the -o extension (.csv .md .json .html .ics .txt) unless --format is given.",
+        epilog=(
+            "examples:\n"
+            f"  dosing calendar KRd {PATIENT_EXAMPLE}\n"
+            f"  dosing calendar D-KRd {PATIENT_EXAMPLE} --cycles 4 -o dkrd.ics\n"
+            f"  dosing calendar KCyD {PATIENT_EXAMPLE} --choose carfilzomib=36 --format csv\n"
+            f"  dosing calendar KdD {PATIENT_EXAMPLE} -o kdd.ics --time 09:00 --tz Europe/Berlin --remind 1d"
+        ),
+    )
     p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
     _add_patient_options(p)
-    p.add_argument("--cycles", type=_int_arg("--cycles"), help="number of cycles (default: the protocol's)")
-    p.add_argument("--bsa-formula", default=None,
-                   help="mosteller (default), dubois, haycock, gehan-george or boyd")
-    p.add_argument("--choose", action="append", default=[], metavar="DRUG=VALUE",
-                   help="a protocol choice in the rule's unit, e.g. carfilzomib=36 (repeatable)")
-    p.add_argument("--round", action="append", default=[], metavar="DRUG=POLICY",
-                   help="opt-in rounding: nearest:10, vials:10,30,60@5%%, strengths:2.5,5,10@10%% (repeatable)")
+    p.add_argument(
+        "--cycles", type=_int_arg("--cycles"), help="number of cycles (default: the protocol's)"
+    )
+    p.add_argument(
+        "--bsa-formula",
+        default=None,
+        help="mosteller (default), dubois, haycock, gehan-george or boyd",
+    )
+    p.add_argument(
+        "--choose",
+        action="append",
+        default=[],
+        metavar="DRUG=VALUE",
+        help="a protocol choice in the rule's unit, e.g. carfilzomib=36 (repeatable)",
+    )
+    p.add_argument(
+        "--round",
+        action="append",
+        default=[],
+        metavar="DRUG=POLICY",
+        help="opt-in rounding: nearest:10, vials:10,30,60@5%%, strengths:2.5,5,10@10%% (repeatable)",
+    )
     p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else table)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
-    p.add_argument("--per", choices=["day", "administration"], default="day",
-                   help="ics: one event per treatment day (default) or per administration")
+    p.add_argument(
+        "--per",
+        choices=["day", "administration"],
+        default="day",
+        help="ics: one event per treatment day (default) or per administration",
+    )
     p.add_argument("--time", help="ics: timed events starting at HH:MM (default: all-day events)")
     p.add_argument("--tz", help="ics: IANA time zone for --time, e.g. Europe/Berlin")
-    p.add_argument("--duration", default=None, help="ics: length of timed events, e.g. 2h or 90m (default 1h)")
+    p.add_argument(
+        "--duration", default=None, help="ics: length of timed events, e.g. 2h or 90m (default 1h)"
+    )
     p.add_argument("--remind", help="ics: reminder before each event, e.g. 1d, 2h, 30m")
-    p.add_argument("--generated-at", help="fix the generation time (ISO 8601, e.g. 2026-01-01T00:00:00Z) for byte-identical output; SOURCE_DATE_EPOCH is honoured too")
-    p.add_argument("--protocol-file", action="append", default=[], metavar="PATH",
-                   help="load protocols from this file or folder too (repeatable)")
+    p.add_argument(
+        "--generated-at",
+        help="fix the generation time (ISO 8601, e.g. 2026-01-01T00:00:00Z) for byte-identical output; SOURCE_DATE_EPOCH is honoured too",
+    )
+    p.add_argument(
+        "--protocol-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="load protocols from this file or folder too (repeatable)",
+    )
     p.set_defaults(run=_cmd_calendar)
 
-    p = sub.add_parser("bsa", help="body surface area by all five formulas", formatter_class=_formatter,
-                       description="Body surface area of a patient by Mosteller, DuBois, Haycock, Gehan-George and Boyd.",
-                       epilog="examples:\n  dosing bsa --height 175cm --weight 80kg\n  dosing bsa --height '5 ft 9 in' --weight 176lb --format json")
+    p = sub.add_parser(
+        "bsa",
+        help="body surface area by all five formulas",
+        formatter_class=_formatter,
+        description="Body surface area of a patient by Mosteller, DuBois, Haycock, Gehan-George and Boyd.",
+        epilog="examples:\n  dosing bsa --height 175cm --weight 80kg\n  dosing bsa --height '5 ft 9 in' --weight 176lb --format json",
+    )
     p.add_argument("--height", required=True, help="height with unit (bare number: cm)")
     p.add_argument("--weight", required=True, help="weight with unit (bare number: kg)")
-    p.add_argument("--accept-outlier", action="store_true", help="accept values outside the adult range")
+    p.add_argument(
+        "--accept-outlier", action="store_true", help="accept values outside the adult range"
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(run=_cmd_bsa)
 
-    p = sub.add_parser("validate", help="check protocol files and report every problem", formatter_class=_formatter,
-                       description="Validate protocol files and folders; print every problem with its location.\n"
-                       "Exit status 0 if all are valid, 2 if any is not.",
-                       epilog="example:\n  dosing validate protocols/ my-protocol.toml")
+    p = sub.add_parser(
+        "validate",
+        help="check protocol files and report every problem",
+        formatter_class=_formatter,
+        description="Validate protocol files and folders; print every problem with its location.\n"
+        "Exit status 0 if all are valid, 2 if any is not.",
+        epilog="example:\n  dosing validate protocols/ my-protocol.toml",
+    )
     p.add_argument("paths", nargs="+", metavar="FILE|DIR")
     p.set_defaults(run=_cmd_validate)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the protocol file format", formatter_class=_formatter,
-                       description="Print the JSON Schema (draft 2020-12) of protocol files.",
-                       epilog="example:\n  dosing schema > protocol.schema.json")
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of the protocol file format",
+        formatter_class=_formatter,
+        description="Print the JSON Schema (draft 2020-12) of protocol files.",
+        epilog="example:\n  dosing schema > protocol.schema.json",
+    )
     p.set_defaults(run=_cmd_schema)
 
-    p = sub.add_parser("cohort", help="schedule many patients from a CSV file", formatter_class=_formatter,
-                       description="Read one patient per row (columns id, height, weight, start, optional choose)\n"
-                       "and write one combined CSV or one calendar file per patient into a folder.\n"
-                       "Rejected rows are reported with their line number; the others are written.",
-                       epilog="examples:\n  dosing cohort patients.csv --protocol D-KRd --cycles 12 -o all.csv\n"
-                       "  dosing cohort patients.csv --protocol KRd -o calendars/ --format ics")
+    p = sub.add_parser(
+        "cohort",
+        help="schedule many patients from a CSV file",
+        formatter_class=_formatter,
+        description="Read one patient per row (columns id, height, weight, start, optional choose)\n"
+        "and write one combined CSV or one calendar file per patient into a folder.\n"
+        "Rejected rows are reported with their line number; the others are written.",
+        epilog="examples:\n  dosing cohort patients.csv --protocol D-KRd --cycles 12 -o all.csv\n"
+        "  dosing cohort patients.csv --protocol KRd -o calendars/ --format ics",
+    )
     p.add_argument("patients", metavar="PATIENTS.csv")
     p.add_argument("--protocol", required=True, metavar="ID")
-    p.add_argument("--cycles", type=_int_arg("--cycles"), help="cycles for every patient (default: the protocol's)")
-    p.add_argument("--bsa-formula", default=None, help="mosteller (default), dubois, haycock, gehan-george or boyd")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.csv|DIR", help="combined CSV file, or a folder for one file per patient")
-    p.add_argument("--format", choices=["csv", "md", "json", "html", "ics"], default=None,
-                   help="format of the per-patient files when -o is a folder (default ics)")
+    p.add_argument(
+        "--cycles",
+        type=_int_arg("--cycles"),
+        help="cycles for every patient (default: the protocol's)",
+    )
+    p.add_argument(
+        "--bsa-formula",
+        default=None,
+        help="mosteller (default), dubois, haycock, gehan-george or boyd",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.csv|DIR",
+        help="combined CSV file, or a folder for one file per patient",
+    )
+    p.add_argument(
+        "--format",
+        choices=["csv", "md", "json", "html", "ics"],
+        default=None,
+        help="format of the per-patient files when -o is a folder (default ics)",
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files")
-    p.add_argument("--accept-outlier", action="store_true", help="accept values outside the adult ranges")
+    p.add_argument(
+        "--accept-outlier", action="store_true", help="accept values outside the adult ranges"
+    )
     p.add_argument("--generated-at", help="fix the generation time (ISO 8601)")
     p.add_argument("--protocol-file", action="append", default=[], metavar="PATH")
     p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
@@ -171,7 +279,9 @@ def _int_arg(name: str) -> Callable[[str], int]:
         try:
             return int(text.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {text!r}"
+            ) from None
 
     return parse
 
@@ -217,8 +327,17 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _patient(args: argparse.Namespace) -> Any:
     from dosing.patient import Patient
 
-    data: dict[str, Any] = {"height": args.height, "weight": args.weight, "accept_outlier": args.accept_outlier}
-    for key, attr in (("identifier", "identifier"), ("sex", "sex"), ("age", "age"), ("serum_creatinine", "creatinine")):
+    data: dict[str, Any] = {
+        "height": args.height,
+        "weight": args.weight,
+        "accept_outlier": args.accept_outlier,
+    }
+    for key, attr in (
+        ("identifier", "identifier"),
+        ("sex", "sex"),
+        ("age", "age"),
+        ("serum_creatinine", "creatinine"),
+    ):
         value = getattr(args, attr, None)
         if value is not None:
             data[key] = value
@@ -253,7 +372,9 @@ def _generated_at(text: str | None) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise DateError("--generated-at", "an ISO 8601 date-time such as 2026-01-01T00:00:00Z", repr(text)) from None
+        raise DateError(
+            "--generated-at", "an ISO 8601 date-time such as 2026-01-01T00:00:00Z", repr(text)
+        ) from None
     if moment.tzinfo is None:
         raise DateError("--generated-at", "a date-time with a zone (Z or +01:00)", repr(text))
     return moment
@@ -268,7 +389,11 @@ def _format_for(args: argparse.Namespace) -> str:
         suffix = Path(args.output).suffix.lower()
         if suffix in _EXTENSIONS:
             return _EXTENSIONS[suffix]
-        raise DosingError("--format", f"given when -o has no known extension ({', '.join(sorted(_EXTENSIONS))})", repr(args.output))
+        raise DosingError(
+            "--format",
+            f"given when -o has no known extension ({', '.join(sorted(_EXTENSIONS))})",
+            repr(args.output),
+        )
     return "table"
 
 
@@ -284,16 +409,19 @@ def _rounding(items: Sequence[str]) -> dict[str, Any]:
             tolerance = float(tol.strip().rstrip("%")) / 100 if tol else None
             numbers = tuple(float(v) for v in values.split(",") if v.strip())
         except ValueError:
-            raise RoundingError("--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec)) from None
-        kw = {} if tolerance is None else {"tolerance": tolerance}
+            raise RoundingError(
+                "--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec)
+            ) from None
         if kind == "nearest" and len(numbers) == 1:
-            out[drug] = NearestIncrement(numbers[0], **kw)
+            out[drug] = NearestIncrement(numbers[0], tolerance=0.10 if tolerance is None else tolerance)
         elif kind == "vials" and numbers:
-            out[drug] = VialBanding(numbers, **kw)
+            out[drug] = VialBanding(numbers, tolerance=0.05 if tolerance is None else tolerance)
         elif kind == "strengths" and numbers:
-            out[drug] = OralStrengths(numbers, **kw)
+            out[drug] = OralStrengths(numbers, tolerance=0.10 if tolerance is None else tolerance)
         else:
-            raise DosingError("--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec))
+            raise DosingError(
+                "--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec)
+            )
     return out
 
 
@@ -304,8 +432,13 @@ def _schedule(args: argparse.Namespace) -> Schedule:
     protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
     patient = _patient(args)
     return build_schedule(
-        protocol, patient, args.start, cycles=args.cycles, choices=_pairs(args.choose, "--choose"),
-        bsa_formula=args.bsa_formula, rounding=_rounding(args.round),
+        protocol,
+        patient,
+        args.start,
+        cycles=args.cycles,
+        choices=_pairs(args.choose, "--choose"),
+        bsa_formula=args.bsa_formula,
+        rounding=_rounding(args.round),
     )
 
 
@@ -317,20 +450,26 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
             if getattr(args, option):
                 from dosing.errors import DosingError
 
-                raise DosingError(f"--{option}", "used with the ics format only", repr(getattr(args, option)))
+                raise DosingError(
+                    f"--{option}", "used with the ics format only", repr(getattr(args, option))
+                )
     ics_options = _ics_options(args) if fmt == "ics" else {}
     if args.output and not args.force and Path(args.output).exists():
         from dosing.errors import OutputError
 
-        raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(args.output))
+        raise OutputError(
+            "output", "a file that does not exist yet (or pass --force)", repr(args.output)
+        )
     schedule = _schedule(args)
     data = render(schedule, fmt, generated_at=generated_at, **ics_options)
     if args.output:
         from dosing._files import write_atomic
 
         target = write_atomic(args.output, data, force=args.force)
-        _err(f"dosing: wrote {target} ({fmt}, {len(schedule.administrations)} administrations, "
-             f"{schedule.cycles} cycles)")
+        _err(
+            f"dosing: wrote {target} ({fmt}, {len(schedule.administrations)} administrations, "
+            f"{schedule.cycles} cycles)"
+        )
     else:
         _out(data if isinstance(data, str) else data.decode("utf-8"), end="")
     return EXIT_OK
@@ -352,7 +491,9 @@ def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def render(schedule: Schedule, fmt: str, *, generated_at: dt.datetime | None = None, **ics_options: Any) -> str | bytes:
+def render(
+    schedule: Schedule, fmt: str, *, generated_at: dt.datetime | None = None, **ics_options: Any
+) -> str | bytes:
     """Render ``schedule`` in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "ics":
         from dosing.export.ics import to_ics
@@ -364,7 +505,12 @@ def render(schedule: Schedule, fmt: str, *, generated_at: dt.datetime | None = N
         return to_html(schedule, generated_at=generated_at)
     from dosing.export import table
 
-    writer = {"table": table.to_text, "csv": table.to_csv, "md": table.to_markdown, "json": table.to_json}[fmt]
+    writer = {
+        "table": table.to_text,
+        "csv": table.to_csv,
+        "md": table.to_markdown,
+        "json": table.to_json,
+    }[fmt]
     return writer(schedule, generated_at=generated_at)
 
 
@@ -380,7 +526,9 @@ def _cmd_bsa(args: argparse.Namespace) -> int:
     if args.format == "json":
         _out(json.dumps({k: round(v, 4) for k, v in values.items()}, indent=2))
         return EXIT_OK
-    _out(f"height {format_number(patient.height.magnitude)} cm, weight {format_number(patient.weight.magnitude)} kg")
+    _out(
+        f"height {format_number(patient.height.magnitude)} cm, weight {format_number(patient.weight.magnitude)} kg"
+    )
     for formula in BSAFormula:
         default = "  (default)" if formula is BSAFormula.MOSTELLER else ""
         _out(f"{formula.label:<13} {values[formula.value]:.4f} m²{default}")
@@ -458,8 +606,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"dosing: error: {_one_line(str(err))}")
         return EXIT_INVALID
     except ProtocolError as err:
-        _err(f"dosing: error: {err.source}: protocol must be valid, got {len(err.problems)} problem(s): "
-             + "; ".join(_one_line(str(p)) for p in err.problems))
+        _err(
+            f"dosing: error: {err.source}: protocol must be valid, got {len(err.problems)} problem(s): "
+            + "; ".join(_one_line(str(p)) for p in err.problems)
+        )
         return EXIT_INVALID
     except DosingError as err:
         _err(f"dosing: error: {_one_line(str(err))}")
@@ -470,7 +620,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as err:  # a defect in dosing: still no traceback for the user
-        _err(f"dosing: internal error: {type(err).__name__}: {_one_line(str(err))} (please report this)")
+        _err(
+            f"dosing: internal error: {type(err).__name__}: {_one_line(str(err))} (please report this)"
+        )
         if os.environ.get("DOSING_DEBUG"):
             raise
         return EXIT_INTERNAL

@@ -36,10 +36,14 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
     if target.is_dir():
         raise OutputError("output", "a file path, not a folder", repr(str(target)))
     if target.exists() and not force:
-        raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(str(target)))
+        raise OutputError(
+            "output", "a file that does not exist yet (or pass --force)", repr(str(target))
+        )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError("output", "in an existing folder", repr(str(target)), f"create {str(folder)!r} first")
+        raise OutputError(
+            "output", "in an existing folder", repr(str(target)), f"create {str(folder)!r} first"
+        )
     tmp_name: str | None = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -48,7 +52,9 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
             handle.flush()
             os.fsync(handle.fileno())
         if not force and target.exists():
-            raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(str(target)))
+            raise OutputError(
+                "output", "a file that does not exist yet (or pass --force)", repr(str(target))
+            )
         os.replace(tmp_name, target)
         tmp_name = None
     except OSError as err:
@@ -58,7 +64,9 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
             errno.EPERM: "permission denied",
             errno.EROFS: "the file system is read-only",
         }.get(err.errno or 0, err.strerror or type(err).__name__)
-        raise OutputError("output", "a writable file", repr(str(target)), f"{reason}; nothing was written") from None
+        raise OutputError(
+            "output", "a writable file", repr(str(target)), f"{reason}; nothing was written"
+        ) from None
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):

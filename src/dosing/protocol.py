@@ -24,18 +24,19 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic_core import PydanticCustomError
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from dosing.dose import Basis, DoseRule
 from dosing.errors import ChoiceError, DosingError, Problem, ProtocolError, UnknownProtocolError
@@ -89,13 +90,16 @@ class CycleRange:
         """Read ``1``, ``"1"``, ``"3-6"`` or ``"7+"``."""
         if isinstance(value, CycleRange):
             return value
+        last: int | None
         if isinstance(value, int) and not isinstance(value, bool):
             first, last = value, value
         elif isinstance(value, str) and (m := _CYCLE_TEXT.match(value)):
             first = int(m[1])
             last = None if m[2] else int(m[3]) if m[3] else first
         else:
-            raise ValueError(f"cycles must be a number or a range such as '3-6' or '7+', got {value!r}")
+            raise ValueError(
+                f"cycles must be a number or a range such as '3-6' or '7+', got {value!r}"
+            )
         if first < 1 or first > MAX_CYCLES:
             raise ValueError(f"cycles must start between 1 and {MAX_CYCLES}, got {value!r}")
         if last is not None and last < first:
@@ -131,7 +135,9 @@ def parse_days(value: object) -> tuple[int, ...]:
     elif isinstance(value, list | tuple):
         parts = list(value)
     else:
-        raise ValueError(f"days must be a list such as [1, 8, 15] or text such as '1-21', got {value!r}")
+        raise ValueError(
+            f"days must be a list such as [1, 8, 15] or text such as '1-21', got {value!r}"
+        )
     days: list[int] = []
     for part in parts:
         if isinstance(part, int) and not isinstance(part, bool):
@@ -142,27 +148,18 @@ def parse_days(value: object) -> tuple[int, ...]:
             raise ValueError(f"days must be whole numbers or ranges such as '1-21', got {part!r}")
         first, last = int(m[1]), int(m[2]) if m[2] else int(m[1])
         if last < first or last - first > _MAX_DAY_SPAN:
-            raise ValueError(f"a day range must run forwards over at most {_MAX_DAY_SPAN} days, got {part!r}")
+            raise ValueError(
+                f"a day range must run forwards over at most {_MAX_DAY_SPAN} days, got {part!r}"
+            )
         days.extend(range(first, last + 1))
     if not days:
         raise ValueError("days must list at least one day, got none")
     duplicated = sorted({d for d in days if days.count(d) > 1})
     if duplicated:
-        raise ValueError(f"days must not repeat, got {', '.join(map(str, duplicated))} more than once")
+        raise ValueError(
+            f"days must not repeat, got {', '.join(map(str, duplicated))} more than once"
+        )
     return tuple(sorted(days))
-
-
-def _format_days(days: Sequence[int]) -> str:
-    """``1-21`` or ``1, 2, 8, 9, 15, 16``: runs of three or more collapse to a range."""
-    out: list[str] = []
-    run: list[int] = []
-    for day in list(days) + [None]:  # type: ignore[list-item]
-        if run and (day is None or day != run[-1] + 1):
-            out.append(f"{run[0]}-{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)))
-            run = []
-        if day is not None:
-            run.append(day)
-    return ", ".join(out)
 
 
 def _check_rule(text: str, field: str, **caps: object) -> DoseRule:
@@ -180,6 +177,7 @@ Days = Annotated[tuple[int, ...], BeforeValidator(parse_days)]
 Cycle = Annotated[
     CycleRange,
     BeforeValidator(CycleRange.parse),
+    PlainSerializer(str, return_type=str),
     Field(json_schema_extra={"type": "string", "examples": ["1", "3-6", "7+"]}),
 ]
 
@@ -195,7 +193,9 @@ class DayBlock(_Model):
     """The days of a cycle range on which a drug is given."""
 
     cycles: Cycle = Field(description="'1', '3-6' or '7+' (open-ended).")
-    days: Days = Field(description="Days of the cycle: [1, 8, 15] or '1-21'. Day 0 and negative days are allowed in cycle 1.")
+    days: Days = Field(
+        description="Days of the cycle: [1, 8, 15] or '1-21'. Day 0 and negative days are allowed in cycle 1."
+    )
 
     @model_validator(mode="after")
     def _days_fit(self, info: ValidationInfo) -> DayBlock:
@@ -229,13 +229,20 @@ class Drug(_Model):
     name: str = Field(pattern=_NAME, description="Lower-case generic name.")
     route: Literal["IV", "PO", "SC", "IM"] = Field(description="Route of administration.")
     dose: str | None = Field(
-        default=None, max_length=40,
+        default=None,
+        max_length=40,
         description="Dose rule such as '56 mg/m2', '16 mg/kg' or '25 mg'; omit when a choice for this drug gives it.",
     )
-    bsa_cap: str | None = Field(default=None, max_length=20, description="BSA cap such as '2.2 m2' (mg/m² doses only).")
-    max_dose: str | None = Field(default=None, max_length=20, description="Maximum single dose such as '500 mg'.")
+    bsa_cap: str | None = Field(
+        default=None, max_length=20, description="BSA cap such as '2.2 m2' (mg/m² doses only)."
+    )
+    max_dose: str | None = Field(
+        default=None, max_length=20, description="Maximum single dose such as '500 mg'."
+    )
     schedule: tuple[DayBlock, ...] = Field(min_length=1, max_length=40)
-    sources: tuple[str, ...] = Field(min_length=1, max_length=10, description="Tags of the protocol's sources this drug follows.")
+    sources: tuple[str, ...] = Field(
+        min_length=1, max_length=10, description="Tags of the protocol's sources this drug follows."
+    )
     note: str | None = Field(default=None, max_length=1000)
 
     @field_validator("dose")
@@ -322,14 +329,20 @@ def _listing(values: Iterable[float]) -> str:
 class Cycles(_Model):
     """How many cycles: a default, an optional maximum, or until progression."""
 
-    default: int = Field(ge=1, le=MAX_CYCLES, description="Cycles when none are asked for (the horizon if until progression).")
+    default: int = Field(
+        ge=1,
+        le=MAX_CYCLES,
+        description="Cycles when none are asked for (the horizon if until progression).",
+    )
     maximum: int | None = Field(default=None, ge=1, le=MAX_CYCLES)
     until_progression: bool = False
 
     @model_validator(mode="after")
     def _default_within(self) -> Cycles:
         if self.maximum is not None and self.default > self.maximum:
-            raise ValueError(f"default must be at most maximum ({self.maximum}), got {self.default}")
+            raise ValueError(
+                f"default must be at most maximum ({self.maximum}), got {self.default}"
+            )
         return self
 
 
@@ -346,7 +359,9 @@ class Protocol(_Model):
     sources: tuple[Source, ...] = Field(max_length=20)
     drugs: tuple[Drug, ...] = Field(min_length=1, max_length=30)
     step_up: tuple[StepUp, ...] = Field(default=(), max_length=100)
-    choices: dict[Annotated[str, Field(pattern=_NAME)], Choice] = Field(default_factory=dict, max_length=30)
+    choices: dict[Annotated[str, Field(pattern=_NAME)], Choice] = Field(
+        default_factory=dict, max_length=30
+    )
     notes: tuple[Annotated[str, Field(max_length=1000)], ...] = Field(
         default=(), max_length=50, description="Where this file departs from or refines a source."
     )
@@ -395,7 +410,11 @@ class Protocol(_Model):
         out = {}
         for drug in self.drugs:
             choice = choices.get(drug.name)
-            text = drug.dose if choice is None else f"{format_number(choice.value, decimals=6)} {choice.unit}"
+            text = (
+                drug.dose
+                if choice is None
+                else f"{format_number(choice.value, decimals=6)} {choice.unit}"
+            )
             assert text is not None
             out[drug.name] = DoseRule.parse(text, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
         return out
@@ -413,32 +432,62 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
     """
     problems: list[Problem] = []
     drugs = [d for d in data.get("drugs") or () if isinstance(d, Mapping)]
-    names = [d.get("name") for d in drugs if isinstance(d.get("name"), str)]
+    names: list[str] = [str(d["name"]) for d in drugs if isinstance(d.get("name"), str)]
     tags = {s.get("tag") for s in data.get("sources") or () if isinstance(s, Mapping)}
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(Problem(
-                f"drugs.{name}",
-                "each drug must appear once (two rules would give the same drug on the same day); "
-                "use several schedule blocks instead",
-            ))
+            problems.append(
+                Problem(
+                    f"drugs.{name}",
+                    "each drug must appear once (two rules would give the same drug on the same day); "
+                    "use several schedule blocks instead",
+                )
+            )
         seen.add(name)
     choices = data.get("choices") or {}
     if isinstance(choices, Mapping):
         for key in choices:
             if key not in names:
-                problems.append(Problem(f"choices.{key}", f"must name a drug of the protocol ({', '.join(map(str, names))}), got {key!r}"))
+                problems.append(
+                    Problem(
+                        f"choices.{key}",
+                        f"must name a drug of the protocol ({', '.join(map(str, names))}), got {key!r}",
+                    )
+                )
     for drug in drugs:
-        name = drug.get("name")
+        name = str(drug.get("name"))
         has_choice = isinstance(choices, Mapping) and name in choices
         if drug.get("dose") is None and not has_choice:
-            problems.append(Problem(f"drugs.{name}.dose", "must be given, or a choice for this drug must give it, got neither"))
+            problems.append(
+                Problem(
+                    f"drugs.{name}.dose",
+                    "must be given, or a choice for this drug must give it, got neither",
+                )
+            )
         if drug.get("dose") is not None and has_choice:
-            problems.append(Problem(f"drugs.{name}.dose", "must be left out when choices give the dose, got both"))
+            problems.append(
+                Problem(
+                    f"drugs.{name}.dose", "must be left out when choices give the dose, got both"
+                )
+            )
+        cap_basis = _basis_or_none(
+            drug.get("dose") if drug.get("dose") is not None
+            else f"1 {choices[name].get('unit')}" if has_choice and isinstance(choices[name], Mapping)
+            else None
+        )
+        if drug.get("bsa_cap") is not None and cap_basis not in (None, Basis.PER_M2):
+            problems.append(
+                Problem(f"drugs.{name}.bsa_cap", f"must be used only with a mg/m² dose, got a {cap_basis} dose")
+            )
         for tag in drug.get("sources") or ():
             if tag not in tags:
-                problems.append(Problem(f"drugs.{name}.sources", f"must be tags of the protocol's sources ({', '.join(sorted(map(str, tags)))}), got {tag!r}"))
+                problems.append(
+                    Problem(
+                        f"drugs.{name}.sources",
+                        f"must be tags of the protocol's sources ({', '.join(sorted(map(str, tags)))}), got {tag!r}",
+                    )
+                )
     by_name = {d.get("name"): d for d in drugs}
     taken: set[tuple[str, int, int]] = set()
     for i, step in enumerate(data.get("step_up") or ()):
@@ -446,25 +495,44 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
             continue
         drug_name = step.get("drug")
         where = f"step_up[{i}]"
-        if drug_name not in by_name:
-            problems.append(Problem(f"{where}.drug", f"must be a drug of the protocol ({', '.join(map(str, names))}), got {drug_name!r}"))
+        if not isinstance(drug_name, str) or drug_name not in by_name:
+            problems.append(
+                Problem(
+                    f"{where}.drug",
+                    f"must be a drug of the protocol ({', '.join(map(str, names))}), got {drug_name!r}",
+                )
+            )
             continue
         try:
             cycles = CycleRange.parse(step.get("cycles"))
             days = parse_days(step.get("days"))
-            blocks = [DayBlock.model_validate(b) if not isinstance(b, DayBlock) else b for b in by_name[drug_name].get("schedule") or ()]
+            blocks = [
+                DayBlock.model_validate(b) if not isinstance(b, DayBlock) else b
+                for b in by_name[drug_name].get("schedule") or ()
+            ]
         except (ValueError, ValidationError):
             continue  # reported where the malformed part is
-        last = cycles.last if cycles.last is not None else max(
-            [b.cycles.first for b in blocks] + [cycles.first]
+        last = (
+            cycles.last
+            if cycles.last is not None
+            else max([b.cycles.first for b in blocks] + [cycles.first])
         )
         for cycle in range(cycles.first, last + 1):
             given = next((b.days for b in blocks if b.cycles.contains(cycle)), ())
             for day in days:
                 if day not in given:
-                    problems.append(Problem(where, f"day {day} of cycle {cycle} must be a day {drug_name} is given, got a day without it"))
+                    problems.append(
+                        Problem(
+                            where,
+                            f"day {day} of cycle {cycle} must be a day {drug_name} is given, got a day without it",
+                        )
+                    )
                 elif (drug_name, cycle, day) in taken:
-                    problems.append(Problem(where, f"must not give {drug_name} twice on cycle {cycle} day {day}"))
+                    problems.append(
+                        Problem(
+                            where, f"must not give {drug_name} twice on cycle {cycle} day {day}"
+                        )
+                    )
                 taken.add((drug_name, cycle, day))
     return problems
 
@@ -473,10 +541,16 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
 
 
 def _problems_from(err: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
-    problems = []
-    for item in err.errors(include_url=False):
+    problems: list[Problem] = []
+    items = err.errors(include_url=False)
+    for item in items:
         if item["type"] == "cross_reference":
             continue  # reported by cross_reference_problems on the raw data
+        if item["type"] == "too_short" and any(
+            len(o["loc"]) > len(item["loc"]) and o["loc"][: len(item["loc"])] == item["loc"]
+            for o in items
+        ):
+            continue  # a list emptied by its own invalid items: the items are reported
         loc = _location(item["loc"], data)
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
@@ -519,7 +593,9 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
 def parse_protocol(data: object, *, origin: str = "<memory>") -> Protocol:
     """Validate a protocol from already-parsed data (a dict as TOML gives it)."""
     if not isinstance(data, Mapping):
-        raise ProtocolError(origin, [Problem("", f"a protocol must be a table of keys, got {type(data).__name__}")])
+        raise ProtocolError(
+            origin, [Problem("", f"a protocol must be a table of keys, got {type(data).__name__}")]
+        )
     length = data.get("cycle_length_days")
     context = {"cycle_length": length if isinstance(length, int) else None}
     try:
@@ -563,11 +639,16 @@ def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
     import tomllib
 
     if len(text) > MAX_FILE_BYTES:
-        raise ProtocolError(origin, [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {len(text)}")])
+        raise ProtocolError(
+            origin,
+            [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {len(text)}")],
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ProtocolError(origin, [Problem("", f"the file must be valid TOML, got: {err}")]) from None
+        raise ProtocolError(
+            origin, [Problem("", f"the file must be valid TOML, got: {err}")]
+        ) from None
     except RecursionError:
         raise ProtocolError(origin, [Problem("", "the file must not nest this deeply")]) from None
     return parse_protocol(data, origin=origin)
@@ -579,10 +660,15 @@ def load_protocol(path: str | Path) -> Protocol:
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ProtocolError(str(p), [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {size}")])
+            raise ProtocolError(
+                str(p),
+                [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {size}")],
+            )
         raw = p.read_bytes()
     except OSError as err:
-        raise DosingError("protocol file", "a readable file", f"{str(p)!r} ({err.strerror})") from None
+        raise DosingError(
+            "protocol file", "a readable file", f"{str(p)!r} ({err.strerror})"
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -605,7 +691,9 @@ def load_protocols(paths: Iterable[str | Path]) -> list[Protocol]:
     return out
 
 
-def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[str, ProtocolError | DosingError | None]]:
+def validate_paths(
+    paths: Iterable[str | Path],
+) -> Iterator[tuple[str, ProtocolError | DosingError | None]]:
     """Validate files and folders, yielding ``(path, error or None)`` for every file."""
     for path in paths:
         p = Path(path)
@@ -661,7 +749,9 @@ def get_protocol(name: str, *, extra: Iterable[Protocol] = ()) -> Protocol:
     labels = {_key(label): p.id for p in candidates for label in (p.id, *p.aliases)}
     close = difflib.get_close_matches(wanted, list(labels), n=1, cutoff=0.5)
     hint = f"did you mean {labels[close[0]]}? " if close else ""
-    raise UnknownProtocolError("protocol", "a known id or alias", repr(name), f"{hint}Known: {', '.join(ids)}")
+    raise UnknownProtocolError(
+        "protocol", "a known id or alias", repr(name), f"{hint}Known: {', '.join(ids)}"
+    )
 
 
 @cache
@@ -692,7 +782,9 @@ class ResolvedChoice:
         return f"{self.drug} {format_amount(self.value, self.unit)}{mark}"
 
 
-def resolve_choices(protocol: Protocol, given: Mapping[str, object] | None = None) -> dict[str, ResolvedChoice]:
+def resolve_choices(
+    protocol: Protocol, given: Mapping[str, object] | None = None
+) -> dict[str, ResolvedChoice]:
     """Apply the prescriber's choices (``{"carfilzomib": 36}``) to a protocol's defaults.
 
     Values are in the choice's unit; ``"36 mg/m2"`` is accepted when the unit matches.
@@ -712,7 +804,12 @@ def resolve_choices(protocol: Protocol, given: Mapping[str, object] | None = Non
             close = difflib.get_close_matches(str(key).lower(), names, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]}? " if close else ""
             allowed = ", ".join(names) if names else "none: this protocol has no choices"
-            raise ChoiceError("choose", f"a drug with a choice in {protocol.id} ({allowed})", repr(key), hint.strip())
+            raise ChoiceError(
+                "choose",
+                f"a drug with a choice in {protocol.id} ({allowed})",
+                repr(key),
+                hint.strip(),
+            )
     out = {}
     for drug_name, choice in protocol.choices.items():
         unit_text = format_amount(1, choice.unit).split(" ", 1)[1]
@@ -720,7 +817,9 @@ def resolve_choices(protocol: Protocol, given: Mapping[str, object] | None = Non
             value = _choice_value(given[drug_name], choice, drug_name, unit_text)
             out[drug_name] = ResolvedChoice(drug_name, value, choice.unit, False, choice.allowed)
         else:
-            out[drug_name] = ResolvedChoice(drug_name, choice.default, choice.unit, True, choice.allowed)
+            out[drug_name] = ResolvedChoice(
+                drug_name, choice.default, choice.unit, True, choice.allowed
+            )
     return out
 
 
@@ -749,9 +848,20 @@ def _choice_value(raw: object, choice: Choice, drug: str, unit_text: str) -> flo
                 raise ChoiceError(drug, constraint, repr(raw), f"the value is in {expected.basis}")
             value *= rule.amount / expected.amount
     if value is None or value not in choice.allowed:
-        shown = repr(raw) if not isinstance(raw, int | float) else format_number(float(raw), decimals=6)
+        shown = (
+            repr(raw) if not isinstance(raw, int | float) else format_number(float(raw), decimals=6)
+        )
         raise ChoiceError(drug, constraint, shown)
     return value
+
+
+def _basis_or_none(text: object) -> Basis | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return DoseRule.parse(text).basis
+    except DosingError:
+        return None
 
 
 def unit_basis(unit: str) -> Basis:

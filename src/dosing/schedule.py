@@ -79,11 +79,20 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
         m = _ISO_DATE.match(value) if len(value) <= 40 else None
         if not m:
             hint = ""
-            parts = re.match(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$", value) if len(value) <= 40 else None
+            parts = (
+                re.match(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$", value)
+                if len(value) <= 40
+                else None
+            )
             if parts:
                 a, b, y = parts.groups()
                 hint = f"day/month order is ambiguous; write {y}-{int(b):02d}-{int(a):02d} or {y}-{int(a):02d}-{int(b):02d}"
-            raise DateError(field, "an ISO date YYYY-MM-DD", repr(value if len(value) <= 40 else value[:40] + "..."), hint)
+            raise DateError(
+                field,
+                "an ISO date YYYY-MM-DD",
+                repr(value if len(value) <= 40 else value[:40] + "..."),
+                hint,
+            )
         try:
             day = dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError as err:
@@ -95,8 +104,10 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
     latest = today + dt.timedelta(days=START_WINDOW_DAYS[1])
     if not earliest <= day <= latest:
         raise DateError(
-            field, f"between {earliest.isoformat()} and {latest.isoformat()} (10 years back, 5 ahead)",
-            day.isoformat(), "check the year",
+            field,
+            f"between {earliest.isoformat()} and {latest.isoformat()} (10 years back, 5 ahead)",
+            day.isoformat(),
+            "check the year",
         )
     return day
 
@@ -119,7 +130,7 @@ class Administration:
         return f"C{self.cycle} D{self.day}"
 
     @property
-    def mg(self) -> pint.Quantity:
+    def mg(self) -> pint.Quantity[float]:
         """The dose in mg."""
         return self.dose.mg
 
@@ -175,7 +186,7 @@ class Schedule:
     administrations: tuple[Administration, ...] = field(repr=False)
 
     @property
-    def bsa(self) -> pint.Quantity:
+    def bsa(self) -> pint.Quantity[float]:
         """The patient's BSA in m², uncapped, by :attr:`bsa_formula`."""
         from dosing.units import Quantity
 
@@ -227,7 +238,9 @@ class Schedule:
     def notes(self) -> tuple[str, ...]:
         """What an order must show besides the doses: defaults, caps, rounding, overrides."""
         notes = []
-        formula = self.bsa_formula.label + (" (default formula)" if self.bsa_formula_is_default else "")
+        formula = self.bsa_formula.label + (
+            " (default formula)" if self.bsa_formula_is_default else ""
+        )
         notes.append(f"BSA {format_amount(self.bsa_m2, 'm²', decimals=3)} by {formula}")
         cycles = "protocol default" if self.cycles_is_default else "requested"
         notes.append(f"cycles: {self.cycles} ({cycles}; protocol: {self.protocol.cycles_text()})")
@@ -271,9 +284,13 @@ def build_schedule(
     formula = BSAFormula.MOSTELLER if bsa_formula is None else BSAFormula.parse(bsa_formula)
     policies = dict(rounding or {})
     known = {d.name for d in protocol.drugs}
-    for drug in policies:
-        if drug not in known:
-            raise ScheduleError("rounding", f"keyed by a drug of {protocol.id} ({', '.join(sorted(known))})", repr(drug))
+    for drug_name in policies:
+        if drug_name not in known:
+            raise ScheduleError(
+                "rounding",
+                f"keyed by a drug of {protocol.id} ({', '.join(sorted(known))})",
+                repr(drug_name),
+            )
     bsa = patient.bsa(formula).magnitude
     weight = patient.weight.magnitude
     base_rules = protocol.rules(resolved)
@@ -284,9 +301,17 @@ def build_schedule(
         key = (drug, rule)
         found = doses.get(key)
         if found is None:
-            measure = bsa if rule.basis is Basis.PER_M2 else weight if rule.basis is Basis.PER_KG else None
+            measure = (
+                bsa
+                if rule.basis is Basis.PER_M2
+                else weight
+                if rule.basis is Basis.PER_KG
+                else None
+            )
             found = dose_from_measure(
-                rule, measure, formula=formula if rule.basis is Basis.PER_M2 else None,
+                rule,
+                measure,
+                formula=formula if rule.basis is Basis.PER_M2 else None,
                 rounding=policies.get(drug),
             )
             doses[key] = found
@@ -308,8 +333,13 @@ def build_schedule(
                 step = overrides.get(day)
                 dose = base if step is None else dose_for(drug.name, step[1])
                 admin = Administration(
-                    dt.date.fromordinal(cycle_start + day - 1), cycle, day, drug.name, drug.route,
-                    dose, None if step is None else step[0].note,
+                    dt.date.fromordinal(cycle_start + day - 1),
+                    cycle,
+                    day,
+                    drug.name,
+                    drug.route,
+                    dose,
+                    None if step is None else step[0].note,
                 )
                 entries.append((day, order, admin))
         entries.sort(key=lambda e: (e[0], e[1]))

@@ -45,11 +45,13 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
     choices = "; ".join(str(c) for c in schedule.choices.values()) or "none"
     fields.append(("choices", choices))
     cycle_note = "protocol default" if schedule.cycles_is_default else "requested"
-    fields.append((
-        "cycles",
-        f"{schedule.cycles} ({cycle_note}) of {p.cycle_length_days} days, "
-        f"{schedule.start.isoformat()} to {schedule.end.isoformat()}",
-    ))
+    fields.append(
+        (
+            "cycles",
+            f"{schedule.cycles} ({cycle_note}) of {p.cycle_length_days} days, "
+            f"{schedule.start.isoformat()} to {schedule.end.isoformat()}",
+        )
+    )
     fields.append(("generated", generated_text(generated_at)))
     fields.append(("sources", p.source_text()))
     return Header(
@@ -79,8 +81,16 @@ class Row:
     def cells(self) -> tuple[str, ...]:
         """The row's cells as text, in :data:`COLUMNS` order."""
         return (
-            self.date, str(self.cycle), str(self.day), self.drug, self.dose, self.unit,
-            self.route, self.basis, self.calculated, self.reason,
+            self.date,
+            str(self.cycle),
+            str(self.day),
+            self.drug,
+            self.dose,
+            self.unit,
+            self.route,
+            self.basis,
+            self.calculated,
+            self.reason,
         )
 
 
@@ -111,9 +121,19 @@ def rows(schedule: Schedule) -> list[Row]:
         template = cache.get(key)
         if template is None:
             template = cache[key] = row(admin)
-        out.append(Row(
-            admin.date.isoformat(), admin.cycle, admin.day, admin.drug, template.dose,
-            template.unit, admin.route, template.basis, template.calculated, template.reason,
-            template.dose_mg,
-        ))
+        out.append(
+            Row(
+                admin.date.isoformat(),
+                admin.cycle,
+                admin.day,
+                admin.drug,
+                template.dose,
+                template.unit,
+                admin.route,
+                template.basis,
+                template.calculated,
+                template.reason,
+                template.dose_mg,
+            )
+        )
     return out

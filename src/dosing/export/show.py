@@ -33,8 +33,11 @@ def _cycle_lines(protocol: Protocol, cycle: int) -> tuple[_Line, ...]:
     for order, drug in enumerate(protocol.drugs):
         for day in drug.days_in(cycle):
             step = next(
-                (s for s in protocol.step_up
-                 if s.drug == drug.name and s.cycles.contains(cycle) and day in s.days),
+                (
+                    s
+                    for s in protocol.step_up
+                    if s.drug == drug.name and s.cycles.contains(cycle) and day in s.days
+                ),
                 None,
             )
             rule = rules[drug.name] if step is None else protocol.step_up_rule(step)

@@ -124,9 +124,15 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     if head.notes:
         lines += ["**Notes**", ""] + [f"- {markdown_cell(n)}" for n in head.notes] + [""]
     if head.protocol_notes:
-        lines += ["**Protocol notes**", ""] + [f"- {markdown_cell(n)}" for n in head.protocol_notes] + [""]
+        lines += (
+            ["**Protocol notes**", ""]
+            + [f"- {markdown_cell(n)}" for n in head.protocol_notes]
+            + [""]
+        )
     lines.append("| " + " | ".join(COLUMNS) + " |")
-    lines.append("|" + "|".join("---:" if c in {"cycle", "day", "dose"} else "---" for c in COLUMNS) + "|")
+    lines.append(
+        "|" + "|".join("---:" if c in {"cycle", "day", "dose"} else "---" for c in COLUMNS) + "|"
+    )
     for r in rows(schedule):
         lines.append("| " + " | ".join(markdown_cell(c) for c in r.cells()) + " |")
     return "\n".join(lines) + "\n"
@@ -157,8 +163,12 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             "notes": list(p.notes),
         },
         "choices": {
-            c.drug: {"value": c.value, "unit": c.unit, "default": c.is_default,
-                     "allowed": list(c.allowed)}
+            c.drug: {
+                "value": c.value,
+                "unit": c.unit,
+                "default": c.is_default,
+                "allowed": list(c.allowed),
+            }
             for c in schedule.choices.values()
         },
         "cycles": {
@@ -185,8 +195,13 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             for a in schedule.administrations
         ],
         "totals": [
-            {"drug": t.drug, "cycle": t.cycle, "doses": t.administrations,
-             "total_mg": round(t.total_mg, 4), "cumulative_mg": round(t.cumulative_mg, 4)}
+            {
+                "drug": t.drug,
+                "cycle": t.cycle,
+                "doses": t.administrations,
+                "total_mg": round(t.total_mg, 4),
+                "cumulative_mg": round(t.cumulative_mg, 4),
+            }
             for t in schedule.totals()
         ],
     }
@@ -197,7 +212,10 @@ def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
     (``date``, ``cycle``, ``day``, ``drug``, ``dose``, ``unit``, ``route``, ``basis``, ...),
     ``totals``, ``notes`` and the ``notice``.
     """
-    return json.dumps(to_json_data(schedule, generated_at=generated_at), indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_json_data(schedule, generated_at=generated_at), indent=2, ensure_ascii=False)
+        + "\n"
+    )
 
 
 def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
@@ -212,9 +230,11 @@ def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
     widths = [max(len(plain_text(row[i])) for row in table) for i in range(len(shown) - 1)]
     lines.append("")
     for row in table:
-        cells = [plain_text(c).ljust(w) if i not in (1, 2, 4) else plain_text(c).rjust(w)
-                 for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))]
-        lines.append("  ".join(cells + [plain_text(row[-1])]).rstrip())
+        cells = [
+            plain_text(c).ljust(w) if i not in (1, 2, 4) else plain_text(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))
+        ]
+        lines.append("  ".join([*cells, plain_text(row[-1])]).rstrip())
     return "\n".join(lines) + "\n"
 
 

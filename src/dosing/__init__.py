@@ -3,11 +3,11 @@
 Every dose carries its trace (rule, measurement, caps, rounding), so it can be checked.
 A calculator for trained clinicians: verify every dose before use.
 
->>> import dosing
+>>> import datetime, dosing
 >>> schedule = dosing.build_schedule(
 ...     dosing.get_protocol("D-KRd"),
 ...     dosing.Patient(height="175 cm", weight="80 kg"),
-...     "2026-01-05", cycles=1, today=dosing.parse_date("2026-01-01", today=dosing.parse_date("2026-01-01", today=None)),
+...     "2026-01-05", cycles=1, today=datetime.date(2026, 1, 1),
 ... )
 >>> len(schedule.administrations)
 35

@@ -109,7 +109,7 @@ def body_surface_area(
     """Return body surface area in m² for a height and weight (quantities or strings).
 
     >>> round(body_surface_area("69 in", "176 lb").magnitude, 3)
-    1.974
+    1.971
     """
     chosen = BSAFormula.parse(formula)
     h = parse_length(height).magnitude

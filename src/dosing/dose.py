@@ -81,7 +81,7 @@ class DoseRule:
     >>> DoseRule.parse("56 mg/m")
     Traceback (most recent call last):
       ...
-    dosing.errors.MeasurementError: dose must be mg, mg/m² or mg/kg, got '56 mg/m' (mg / m)
+    dosing.errors.MeasurementError: dose must be mg, mg/m² or mg/kg, got '56 mg/m' (mg/m)
     """
 
     amount: float

@@ -738,7 +738,7 @@ def get_protocol(name: str, *, extra: Iterable[Protocol] = ()) -> Protocol:
     >>> get_protocol("DKR")
     Traceback (most recent call last):
       ...
-    dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'DKR' - did you mean D-KRd? Known: D-KRd, KCyD, KRd, Kd-weekly, KdD
+    dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'DKR' - did you mean D-KRd? Known: D-KRd, KCyD, Kd-weekly, KdD, KRd
     """
     candidates = list(extra) + list(builtin_protocols())
     wanted = _key(str(name))

@@ -110,7 +110,7 @@ def parse_unit(text: str, *, field: str) -> pint.Unit:
     """Parse a unit such as ``"mg/m²"`` or ``"mg/kg"`` in the shared registry.
 
     >>> str(parse_unit("mg/m2", field="dose"))
-    'mg / m ** 2'
+    'mg/m²'
     """
     if not isinstance(text, str) or not _UNIT_TEXT.match(text.strip() or "?"):
         raise MeasurementError(field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text))

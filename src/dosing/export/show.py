@@ -69,7 +69,8 @@ def protocol_text(protocol: Protocol) -> str:
     out.extend(f"source [{s.tag}]: {s.citation}" for s in p.sources)
     starts = {b.cycles.first for d in p.drugs for b in d.schedule}
     starts |= {s.cycles.first for s in p.step_up}
-    ends = {b.cycles.last for d in p.drugs for b in d.schedule if b.cycles.last is not None}
+    ranges = [b.cycles for d in p.drugs for b in d.schedule] + [s.cycles for s in p.step_up]
+    ends = {r.last for r in ranges if r.last is not None}
     horizon = min(max(starts | {e + 1 for e in ends} | {1}), MAX_CYCLES)
     groups: list[tuple[int, int | None, tuple[_Line, ...]]] = []
     for cycle in range(1, horizon + 1):

@@ -153,13 +153,14 @@ def parse_quantity(
     if isinstance(value, int | float):
         if default_unit is None:
             raise MeasurementError(field, constraint, repr(value), "give the unit explicitly")
-        quantity = reg.Quantity(float(value), default_unit)
+        quantity = reg.Quantity(_finite_float(value, field), default_unit)
     elif isinstance(value, str):
         quantity = _parse_text(value, field=field, constraint=constraint, default_unit=default_unit)
     elif _is_quantity(value):
         magnitude = getattr(value, "magnitude", None)
         if not isinstance(magnitude, int | float) or isinstance(magnitude, bool):
             raise MeasurementError(field, constraint, repr(value))
+        _finite_float(magnitude, field)
         if getattr(value, "_REGISTRY", None) is reg:
             quantity = value
         else:  # a quantity from another registry: re-create it here, by its unit's name
@@ -172,7 +173,18 @@ def parse_quantity(
     if not quantity.check(dimension):
         got = f"{_quoted(value)} ({describe_dimension(quantity.dimensionality)})"
         raise MeasurementError(field, constraint, got)
-    return quantity.to(to_unit)
+    converted = quantity.to(to_unit)
+    if not math.isfinite(converted.magnitude):  # finite in its own unit, not in ours
+        raise MeasurementError(field, "a finite number", repr(value))
+    return converted
+
+
+def _finite_float(value: float, field: str) -> float:
+    """``float(value)``, refusing an int too large for a float (``float()`` would overflow)."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise MeasurementError(field, "a finite number", f"a {len(str(value))}-digit integer") from None
 
 
 def _is_quantity(value: object) -> bool:

@@ -79,8 +79,8 @@ def _unit_hint(field: str, value: float, raw: object) -> str:
     low, high = PLAUSIBLE[field][0], PLAUSIBLE[field][1]
     candidates: dict[str, list[tuple[str, float]]] = {
         "height": [("in", 2.54), ("m", 100.0), ("mm", 0.1)],
-        "weight": [("lb", 0.45359237), ("kg", 1000.0 if value < 1 else 1.0)],
-        "serum_creatinine": [("µmol/L", 113.12 / 10_000), ("mg/dL", 88.4)],
+        "weight": [("kg", 1.0), ("lb", 0.45359237)],
+        "serum_creatinine": [("µmol/L", 113.12 / 10_000), ("mg/dL", 1.0)],
     }
     number = raw if isinstance(raw, int | float) else _leading_number(raw)
     if number is None:
@@ -107,9 +107,11 @@ def _leading_number(raw: object) -> float | None:
 def _check_range(field: str, value: float, raw: object, *, accept_outlier: bool) -> None:
     low, high, unit, hard_low, hard_high = PLAUSIBLE[field]
     if not hard_low <= value <= hard_high:
+        hint = _unit_hint(field, value, raw)
         raise MeasurementError(
             field, f"between {_fmt(hard_low)} and {_fmt(hard_high)} {unit}", f"{_fmt(value)} {unit}",
-            "this is outside what any patient can have; check the value and its unit",
+            f"{hint} This is outside what any patient can have; check the value and its unit"
+            if hint else "this is outside what any patient can have; check the value and its unit",
         )
     if low <= value <= high or accept_outlier:
         return

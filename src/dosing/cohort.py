@@ -1,0 +1,823 @@
+"""Cohorts: many patients from one CSV file, scheduled lazily and written as a stream.
+
+The patients file has one row per patient and the columns ``id``, ``height``, ``weight``,
+``start`` and optionally ``choose`` (``carfilzomib=36;dexamethasone=20``). Heights and
+weights carry their units as on the command line (``175cm``, ``5 ft 9 in``, ``176lb``); the
+start date is ISO ``YYYY-MM-DD``. Header names are case-insensitive, a UTF-8 byte order mark
+is tolerated, and an unknown column is an error that names it.
+
+:func:`schedule_patients` turns the rows into a generator of results - a :class:`Scheduled`
+patient or a :class:`Rejected` row with its line number and the reason - one row at a time,
+so a bad row never stops the others and no more than one schedule is held at once.
+:func:`write_cohort_csv` streams them into one combined CSV; :func:`write_cohort_files`
+writes one file per patient into a folder.
+
+>>> import datetime as dt, io
+>>> from dosing import get_protocol
+>>> lines = ["id,height,weight,start", "P1,175cm,80kg,2026-01-05", "P2,175kg,80kg,2026-01-05"]
+>>> results = schedule_patients(get_protocol("KRd"), lines, cycles=1, today=dt.date(2026, 1, 1))
+>>> for result in results:
+...     print(result.line, result.identifier, type(result).__name__)
+2 P1 Scheduled
+3 P2 Rejected
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import errno
+import io
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final, TextIO
+
+from dosing.errors import ChoiceError, DosingError, OutputError
+from dosing.export._common import COLUMNS, generated_text, row
+from dosing.export.table import csv_cell, plain_text
+from dosing.patient import Patient
+from dosing.schedule import VERIFICATION_NOTICE, Schedule, _cycle_count, build_schedule
+
+if TYPE_CHECKING:
+    import argparse
+    from _csv import Reader
+
+    from dosing.bsa import BSAFormula
+    from dosing.protocol import Protocol
+
+__all__ = [
+    "COHORT_COLUMNS",
+    "CohortResult",
+    "CohortSummary",
+    "PatientRow",
+    "Rejected",
+    "Scheduled",
+    "cohort_header_lines",
+    "open_patients",
+    "read_patients",
+    "run_cohort_command",
+    "safe_file_name",
+    "schedule_patients",
+    "write_cohort_csv",
+    "write_cohort_files",
+]
+
+#: The columns of the combined CSV: the patient's id, then the columns every table has.
+COHORT_COLUMNS: Final = ("patient", *COLUMNS)
+
+_REQUIRED: Final = ("id", "height", "weight", "start")
+_OPTIONAL: Final = ("choose",)
+_KNOWN_TEXT: Final = "id, height, weight, start and optionally choose"
+_MAX_ID: Final = 200
+_MAX_CHOOSE: Final = 400
+
+#: Extensions of the per-patient files, by format.
+EXTENSIONS: Final = {"csv": "csv", "md": "md", "json": "json", "html": "html", "ics": "ics"}
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    """One data row of the patients file, as text, with the line it starts on."""
+
+    line: int
+    identifier: str
+    height: str
+    weight: str
+    start: str
+    choose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """A patient whose row was read and scheduled."""
+
+    line: int
+    identifier: str
+    schedule: Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A row that could not be scheduled (or written), with its line number and the reason."""
+
+    line: int
+    identifier: str | None
+    message: str
+
+    def __str__(self) -> str:
+        """``line 3: height must be ...``, on one line whatever the message holds."""
+        return f"line {self.line}: {' '.join(plain_text(self.message).split())}"
+
+
+CohortResult = Scheduled | Rejected
+
+
+@dataclass(slots=True)
+class CohortSummary:
+    """What a cohort writer did: patients written, their administrations, rows rejected."""
+
+    patients: int = 0
+    administrations: int = 0
+    rejected: int = 0
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def open_patients(path: str | Path) -> Iterator[TextIO]:
+    """Open a patients file as UTF-8 text (a byte order mark is skipped).
+
+    A missing or unreadable file is a :class:`~dosing.errors.DosingError` naming it.
+
+    >>> with open_patients("no-such-file.csv") as lines:
+    ...     pass
+    Traceback (most recent call last):
+      ...
+    dosing.errors.DosingError: patients must be a readable CSV file, got 'no-such-file.csv' - no such file
+    """
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as err:
+        reason = {
+            errno.ENOENT: "no such file",
+            errno.EISDIR: "it is a folder",
+            errno.EACCES: "permission denied",
+        }.get(err.errno or 0, err.strerror or type(err).__name__)
+        raise DosingError("patients", "a readable CSV file", repr(str(path)), reason) from None
+    with handle:
+        yield handle
+
+
+def read_patients(lines: Iterable[str]) -> Iterator[PatientRow | Rejected]:
+    """Read a patients CSV: the header at once, then the rows lazily, one per ``next()``.
+
+    ``lines`` is any iterable of text lines (an open file, a list). The header is checked
+    before this returns: no rows, a missing column or an unknown column raise
+    :class:`~dosing.errors.DosingError`. A row with a problem is a :class:`Rejected` with the
+    line it starts on; blank lines are skipped.
+
+    >>> rows = read_patients(["ID,Height,Weight,Start", "", "P1,175cm,80kg,2026-01-05"])
+    >>> next(rows)
+    PatientRow(line=3, identifier='P1', height='175cm', weight='80kg', start='2026-01-05', choose='')
+    >>> read_patients(["id,height,weight,start,ward"])
+    Traceback (most recent call last):
+      ...
+    dosing.errors.DosingError: patients header must be id, height, weight, start and optionally choose, got unknown column 'ward'
+    """
+    source = _Lines(lines)
+    reader = csv.reader(source)
+    columns = _read_header(reader, source)
+    return _read_rows(reader, source, columns)
+
+
+class _Lines:
+    """An iterator over text lines that turns decoding and read errors into DosingError."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.first = True
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except UnicodeDecodeError as err:
+            raise DosingError(
+                "patients", "UTF-8 text", f"bytes that are not UTF-8 ({err.reason})",
+                "save the file as UTF-8",
+            ) from None
+        except OSError as err:
+            raise DosingError("patients", "readable", err.strerror or type(err).__name__) from None
+        if self.first:
+            self.first = False
+            line = line.removeprefix("\ufeff")
+        return line
+
+
+def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            break
+    else:
+        raise DosingError("patients", f"a CSV file with a header row ({_KNOWN_TEXT})", "an empty file")
+    names = [cell.strip().lower() for cell in cells]
+    unknown = [cells[i].strip() for i, n in enumerate(names) if n not in _REQUIRED + _OPTIONAL]
+    if unknown:
+        noun = "column" if len(unknown) == 1 else "columns"
+        listed = ", ".join(repr(plain_text(u)[:40]) for u in unknown[:10])
+        raise DosingError("patients header", _KNOWN_TEXT, f"unknown {noun} {listed}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DosingError("patients header", "each column once", f"{', '.join(map(repr, repeated))} repeated")
+    missing = [n for n in _REQUIRED if n not in names]
+    if missing:
+        noun = "column" if len(missing) == 1 else "columns"
+        raise DosingError(
+            "patients header", _KNOWN_TEXT, f"no {', '.join(map(repr, missing))} {noun}",
+            f"the header row read: {', '.join(names)}",
+        )
+    return {name: index for index, name in enumerate(names)}
+
+
+def _read_rows(
+    reader: Reader, source: _Lines, columns: Mapping[str, int]
+) -> Iterator[PatientRow | Rejected]:
+    width = len(columns)
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            end = max(reader.line_num, start)
+            yield Rejected(start, None, f"row must be valid CSV, got {err}")
+            continue
+        except DosingError as err:
+            yield Rejected(start, None, f"{err}; the rest of the file was not read")
+            return
+        end = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > width:
+            yield Rejected(start, None, f"row must have {width} cells like the header, got {len(cells)}")
+            continue
+        values = {name: cells[i].strip() if i < len(cells) else "" for name, i in columns.items()}
+        identifier = values["id"]
+        problem = _row_problem(values)
+        if problem:
+            yield Rejected(start, identifier or None, problem)
+            continue
+        yield PatientRow(
+            start, identifier, values["height"], values["weight"], values["start"],
+            values.get("choose", ""),
+        )
+
+
+def _row_problem(values: Mapping[str, str]) -> str:
+    for name in _REQUIRED:
+        if not values[name]:
+            return f"{name} must be given, got nothing"
+    if len(values["id"]) > _MAX_ID:
+        return f"id must be at most {_MAX_ID} characters, got {len(values['id'])} characters"
+    return ""
+
+
+def parse_choose(text: str) -> dict[str, str]:
+    """Read a ``choose`` cell: ``DRUG=VALUE`` pairs separated by ``;``.
+
+    >>> parse_choose("carfilzomib=36; Dexamethasone=20")
+    {'carfilzomib': '36', 'dexamethasone': '20'}
+    >>> parse_choose("carfilzomib")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.ChoiceError: choose must be DRUG=VALUE pairs separated by ';', e.g. carfilzomib=36;dexamethasone=20, got 'carfilzomib'
+    """
+    constraint = "DRUG=VALUE pairs separated by ';', e.g. carfilzomib=36;dexamethasone=20"
+    out: dict[str, str] = {}
+    if len(text) > _MAX_CHOOSE:
+        raise ChoiceError("choose", constraint, f"{len(text)} characters")
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        key = key.strip().lower()
+        if not sep or not key or not value.strip():
+            raise ChoiceError("choose", constraint, repr(item.strip()))
+        if key in out:
+            raise ChoiceError("choose", "given once per drug", repr(text))
+        out[key] = value.strip()
+    return out
+
+
+# -- scheduling -----------------------------------------------------------------------------
+
+
+def schedule_patients(
+    protocol: Protocol,
+    lines: Iterable[str],
+    *,
+    cycles: int | None = None,
+    bsa_formula: BSAFormula | str | None = None,
+    accept_outlier: bool = False,
+    today: dt.date | None = None,
+) -> Iterator[CohortResult]:
+    """Schedule every patient of a patients CSV under ``protocol``, lazily, one per ``next()``.
+
+    The header, ``cycles`` and ``bsa_formula`` are checked before this returns (a
+    :class:`~dosing.errors.DosingError` if any is wrong). Each row then becomes a
+    :class:`Scheduled` or a :class:`Rejected` result; only the current schedule is held.
+    ``today`` is the reference date for the start-date window (the system date unless given).
+
+    >>> import datetime as dt
+    >>> from dosing import get_protocol
+    >>> lines = ["id,height,weight,start,choose", "A,5 ft 9 in,176lb,2026-01-05,carfilzomib=36"]
+    >>> [first] = schedule_patients(get_protocol("KRd"), lines, cycles=2, today=dt.date(2026, 1, 1))
+    >>> [(a.label, a.dose.text) for a in first.schedule.by_drug()["carfilzomib"]][2]
+    ('C1 D8', '71 mg')
+    """
+    from dosing.bsa import BSAFormula
+
+    _cycle_count(protocol, cycles)
+    if bsa_formula is not None:
+        BSAFormula.parse(bsa_formula)
+    rows = read_patients(lines)
+    return _schedule_rows(protocol, rows, cycles, bsa_formula, accept_outlier, today)
+
+
+def _schedule_rows(
+    protocol: Protocol,
+    rows: Iterator[PatientRow | Rejected],
+    cycles: int | None,
+    bsa_formula: BSAFormula | str | None,
+    accept_outlier: bool,
+    today: dt.date | None,
+) -> Iterator[CohortResult]:
+    seen: dict[str, int] = {}
+    for item in rows:
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        first = seen.get(item.identifier)
+        if first is not None:
+            yield Rejected(
+                item.line, item.identifier,
+                f"id must be unique in the file, got {item.identifier!r} (also on line {first})",
+            )
+            continue
+        seen[item.identifier] = item.line
+        try:
+            patient = Patient(
+                height=item.height, weight=item.weight, identifier=item.identifier,
+                accept_outlier=accept_outlier,
+            )
+            schedule = build_schedule(
+                protocol, patient, item.start, cycles=cycles,
+                choices=parse_choose(item.choose) if item.choose else None,
+                bsa_formula=bsa_formula, today=today,
+            )
+        except DosingError as err:
+            yield Rejected(item.line, item.identifier, str(err))
+            continue
+        yield Scheduled(item.line, item.identifier, schedule)
+
+
+# -- the combined CSV -----------------------------------------------------------------------
+
+
+def cohort_header_lines(
+    protocol: Protocol,
+    *,
+    cycles: int | None = None,
+    bsa_formula: BSAFormula | str | None = None,
+    generated_at: dt.datetime | None = None,
+) -> list[str]:
+    """The header block of the combined CSV, once for the whole cohort (without ``#``).
+
+    >>> import datetime as dt
+    >>> from dosing import get_protocol
+    >>> lines = cohort_header_lines(get_protocol("KRd"), cycles=2,
+    ...                             generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    >>> lines[0]
+    'KRd cohort dosing calendar'
+    >>> print(lines[2])
+    cycles: 2 (requested) of 28 days from each patient's start date
+    """
+    from dosing.bsa import BSAFormula
+    from dosing.protocol import resolve_choices
+
+    count = _cycle_count(protocol, cycles)
+    formula = BSAFormula.MOSTELLER if bsa_formula is None else BSAFormula.parse(bsa_formula)
+    defaults = "; ".join(str(c) for c in resolve_choices(protocol).values())
+    choices = (
+        f"{defaults}; a patient's choose column replaces a default for that patient"
+        if defaults else "none"
+    )
+    cycle_note = "protocol default" if cycles is None else "requested"
+    return [
+        f"{protocol.id} cohort dosing calendar",
+        f"protocol: {protocol.id}: {protocol.name} ({protocol.setting})",
+        f"cycles: {count} ({cycle_note}) of {protocol.cycle_length_days} days "
+        "from each patient's start date",
+        f"BSA formula: {formula.label}" + (" (default)" if bsa_formula is None else ""),
+        f"choices: {choices}",
+        f"generated: {generated_text(generated_at)}",
+        f"sources: {protocol.source_text()}",
+        *(f"protocol note: {note}" for note in protocol.notes),
+        f"NOTICE: {VERIFICATION_NOTICE}",
+    ]
+
+
+def _comment(text: str) -> str:
+    """A ``#`` line of the header block: one physical line, no control characters."""
+    return "# " + " ".join(plain_text(text).split()) + "\r\n"
+
+
+class _Encoder:
+    """CSV-encodes cells with the csv module (RFC 4180 quoting), without a line end."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="")
+
+    def __call__(self, cells: Iterable[str]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        return self._buffer.getvalue()
+
+
+def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
+    """Every administration of one patient as combined-CSV lines.
+
+    The text of each distinct dose (dose, basis, calculated, reason) is made once per patient
+    by :func:`dosing.export._common.row` and made safe by :func:`csv_cell`, exactly as
+    :func:`dosing.export.table.write_csv_rows` writes it; each line then only adds the date,
+    cycle and day.
+    """
+    prefix = encode((csv_cell(identifier),))
+    tails: dict[tuple[int, str | None, str, str], str] = {}
+    numbers: dict[int, str] = {}
+    out: list[str] = []
+    append = out.append
+    for admin in schedule.administrations:
+        key = (id(admin.dose), admin.step, admin.drug, admin.route)
+        tail = tails.get(key)
+        if tail is None:
+            tail = tails[key] = encode(csv_cell(c) for c in row(admin).cells()[3:])
+        cycle = numbers.get(admin.cycle)
+        if cycle is None:
+            cycle = numbers[admin.cycle] = csv_cell(str(admin.cycle))
+        day = numbers.get(admin.day)
+        if day is None:
+            day = numbers[admin.day] = csv_cell(str(admin.day))
+        append(f"{prefix},{admin.date.isoformat()},{cycle},{day},{tail}\r\n")
+    return "".join(out)
+
+
+def write_cohort_csv(
+    stream: IO[str],
+    results: Iterable[CohortResult],
+    *,
+    protocol: Protocol,
+    cycles: int | None = None,
+    bsa_formula: BSAFormula | str | None = None,
+    generated_at: dt.datetime | None = None,
+    on_rejected: Callable[[Rejected], None] | None = None,
+) -> CohortSummary:
+    """Stream ``results`` into one CSV: the header block, the column row, then each patient.
+
+    The header block (``#`` lines: protocol, cycles, BSA formula, default choices, the
+    verification notice) is written once; each patient's rows follow as soon as that patient
+    is scheduled, with the id in the first column. Rejected results are counted and passed to
+    ``on_rejected``. A patient accepted outside the adult ranges gets a ``#`` line saying so
+    before its rows.
+
+    >>> import datetime as dt, io
+    >>> from dosing import get_protocol
+    >>> krd = get_protocol("KRd")
+    >>> lines = ["id,height,weight,start", "=HYPERLINK(1),175cm,80kg,2026-01-05"]
+    >>> out = io.StringIO()
+    >>> write_cohort_csv(out, schedule_patients(krd, lines, cycles=1, today=dt.date(2026, 1, 1)),
+    ...                  protocol=krd, cycles=1)
+    CohortSummary(patients=1, administrations=31, rejected=0)
+    >>> print([line for line in out.getvalue().splitlines() if not line.startswith("#")][1])
+    '=HYPERLINK(1),2026-01-05,1,1,carfilzomib,39.4,mg,IV,20 mg/m² × 1.972 m² (Mosteller),...
+    """
+    summary = CohortSummary()
+    head = cohort_header_lines(
+        protocol, cycles=cycles, bsa_formula=bsa_formula, generated_at=generated_at
+    )
+    stream.write("".join(_comment(line) for line in head))
+    encode = _Encoder()
+    stream.write(encode(COHORT_COLUMNS) + "\r\n")
+    for result in results:
+        if isinstance(result, Rejected):
+            summary.rejected += 1
+            if on_rejected is not None:
+                on_rejected(result)
+            continue
+        schedule = result.schedule
+        for note in schedule.patient.outliers:
+            stream.write(_comment(f"patient {result.identifier}: {note}"))
+        stream.write(_patient_csv(result.identifier, schedule, encode))
+        summary.patients += 1
+        summary.administrations += len(schedule.administrations)
+    return summary
+
+
+# -- one file per patient -------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)]
+)
+_MAX_NAME = 80
+
+
+def safe_file_name(identifier: str) -> str:
+    """A file name (without extension) made from a patient id, safe on every file system.
+
+    Letters, digits, ``.``, ``_`` and ``-`` are kept; anything else becomes ``_``; leading
+    dots and dashes go; device names such as ``CON`` get a ``_`` in front.
+
+    >>> safe_file_name("MRN 0001"), safe_file_name("../etc/passwd"), safe_file_name("con")
+    ('MRN_0001', 'etc_passwd', '_con')
+    >>> safe_file_name('=HYPERLINK("http://x")')
+    'HYPERLINK_http_x'
+    """
+    name = _UNSAFE.sub("_", identifier).strip("._-")[:_MAX_NAME].rstrip("._-") or "patient"
+    if name.split(".")[0].upper() in _RESERVED:
+        name = "_" + name
+    return name
+
+
+def write_cohort_files(
+    folder: str | Path,
+    results: Iterable[CohortResult],
+    *,
+    render: Callable[[Schedule], str | bytes],
+    extension: str,
+    force: bool = False,
+    on_rejected: Callable[[Rejected], None] | None = None,
+) -> CohortSummary:
+    """Write one file per scheduled patient into ``folder``: ``<safe id>.<extension>``.
+
+    Names come from :func:`safe_file_name` and are made unique within the run (``P1``,
+    ``P1-2``; compared without case, for case-insensitive file systems). Each file is written
+    atomically; an existing file is replaced only with ``force``, otherwise that patient is
+    rejected. ``render`` turns a schedule into the file's text or bytes.
+
+    >>> import datetime as dt, tempfile
+    >>> from dosing import get_protocol
+    >>> from dosing.export.table import to_csv
+    >>> folder = tempfile.mkdtemp()
+    >>> lines = ["id,height,weight,start", "P 1,175cm,80kg,2026-01-05", "P/1,175cm,80kg,2026-01-05"]
+    >>> results = schedule_patients(get_protocol("KRd"), lines, cycles=1, today=dt.date(2026, 1, 1))
+    >>> write_cohort_files(folder, results, render=to_csv, extension="csv")
+    CohortSummary(patients=2, administrations=62, rejected=0)
+    >>> sorted(p.name for p in Path(folder).iterdir())
+    ['P_1-2.csv', 'P_1.csv']
+    """
+    from dosing._files import write_atomic
+
+    target = Path(folder)
+    summary = CohortSummary()
+    taken: set[str] = set()
+    for result in results:
+        if isinstance(result, Scheduled):
+            base = safe_file_name(result.identifier)
+            name, n = base, 1
+            while name.lower() in taken:
+                n += 1
+                name = f"{base}-{n}"
+            taken.add(name.lower())
+            try:
+                write_atomic(target / f"{name}.{extension}", render(result.schedule), force=force)
+            except OutputError as err:
+                result = Rejected(result.line, result.identifier, str(err))
+            else:
+                summary.patients += 1
+                summary.administrations += len(result.schedule.administrations)
+                continue
+        summary.rejected += 1
+        if on_rejected is not None:
+            on_rejected(result)
+    return summary
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _atomic_text(path: Path, *, force: bool) -> Iterator[TextIO]:
+    """A text stream to a temporary file beside ``path``, renamed over it when complete."""
+    if path.is_dir():
+        raise OutputError("output", "a file path, not a folder", repr(str(path)))
+    if path.exists() and not force:
+        raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(str(path)))
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError("output", "in an existing folder", repr(str(path)), f"create {str(folder)!r} first")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 16) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not force and path.exists():
+            raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(str(path)))
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        reason = {
+            errno.ENOSPC: "the disk is full",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied",
+            errno.EROFS: "the file system is read-only",
+        }.get(err.errno or 0, err.strerror or type(err).__name__)
+        raise OutputError("output", "a writable file", repr(str(path)), f"{reason}; nothing was written") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+class Progress:
+    """A one-line progress bar (``[#####     ] 512/1000``), redrawn at most ten times a second.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = Progress(out, total=4, width=4, clock=iter(range(10)).__next__)
+    >>> bar.update(2); bar.finish(4)
+    >>> out.getvalue()
+    '\\r[##  ] 2/4\\r[####] 4/4\\n'
+    """
+
+    def __init__(
+        self, stream: IO[str], *, total: int, width: int = 30,
+        clock: Callable[[], float] = time.monotonic, interval: float = 0.1,
+    ) -> None:
+        self._stream = stream
+        self._total = max(total, 0)
+        self._width = width
+        self._clock = clock
+        self._interval = interval
+        self._last: float | None = None
+        self._shown = ""
+
+    def update(self, done: int) -> None:
+        """Redraw for ``done`` rows, unless the bar was drawn less than ``interval`` ago."""
+        now = self._clock()
+        if self._last is not None and now - self._last < self._interval:
+            return
+        self._last = now
+        self._draw(done)
+
+    def _draw(self, done: int) -> None:
+        total = max(self._total, done)
+        filled = self._width if total == 0 else self._width * done // total
+        self._shown = f"\r[{'#' * filled}{' ' * (self._width - filled)}] {done}/{total}"
+        self._stream.write(self._shown)
+        self._stream.flush()
+
+    def clear(self) -> None:
+        """Blank the bar so that a message can be printed on its line."""
+        if self._shown:
+            self._stream.write("\r" + " " * (len(self._shown) - 1) + "\r")
+            self._shown = ""
+
+    def finish(self, done: int) -> None:
+        """Draw the final state and end the line."""
+        self._draw(done)
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+def _count_rows(path: str | Path) -> int:
+    """Data rows in a patients file, estimated from its line ends (for the progress bar)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return max(count + (last != b"\n") - 1, 0)
+
+
+def _output_kind(text: str) -> str:
+    """``"csv"`` for a combined CSV, ``"folder"`` for one file per patient."""
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return "folder"
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in {".ics", ".md", ".json", ".html", ".htm", ".txt", ".markdown"}:
+        raise OutputError(
+            "-o", "a .csv file or a folder", repr(text),
+            "for one file per patient give a folder, e.g. calendars/ --format "
+            + (suffix.lstrip(".") if suffix.lstrip(".") in EXTENSIONS else "ics"),
+        )
+    return "folder"
+
+
+def run_cohort_command(
+    args: argparse.Namespace, *, out: Callable[[str], None], err: Callable[[str], None]
+) -> int:
+    """Run ``dosing cohort``: 0 if every row was written, 2 if any was rejected.
+
+    The good rows are written either way. A missing or unusable patients file (no such file,
+    no header, a missing column) raises :class:`~dosing.errors.DosingError` before any
+    output is created.
+    """
+    from dosing._cli import _extra_protocols, _generated_at, render
+    from dosing.protocol import get_protocol
+
+    protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
+    generated_at = _generated_at(args.generated_at)
+    kind = _output_kind(args.output)
+    if kind == "csv" and args.format not in (None, "csv"):
+        raise DosingError(
+            "--format", "used only when -o is a folder", repr(args.format),
+            "the combined file is always CSV",
+        )
+    fmt = args.format or "ics"
+    if kind == "folder":
+        _check_format(fmt)
+    output = Path(args.output)
+    if kind == "csv" and output.exists() and not args.force:
+        raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(args.output))
+    show_progress = not args.no_progress and _is_terminal(sys.stderr)
+    total = _count_rows(args.patients) if show_progress else 0
+    with open_patients(args.patients) as lines:
+        results = schedule_patients(
+            protocol, lines, cycles=args.cycles, bsa_formula=args.bsa_formula,
+            accept_outlier=args.accept_outlier,
+        )
+        bar = Progress(sys.stderr, total=total) if show_progress else None
+        counted = _Counted(results, bar)
+
+        def rejected(item: Rejected) -> None:
+            if bar is not None:
+                bar.clear()
+            err(f"{item}")
+
+        if kind == "csv":
+            with _atomic_text(output, force=args.force) as stream:
+                summary = write_cohort_csv(
+                    stream, counted, protocol=protocol, cycles=args.cycles,
+                    bsa_formula=args.bsa_formula, generated_at=generated_at, on_rejected=rejected,
+                )
+        else:
+            if not output.is_dir():
+                try:
+                    output.mkdir()
+                except OSError as error:
+                    raise OutputError(
+                        "-o", "a folder that exists or can be created", repr(args.output),
+                        error.strerror or type(error).__name__,
+                    ) from None
+
+            def draw(schedule: Schedule) -> str | bytes:
+                return render(schedule, fmt, generated_at=generated_at)
+
+            summary = write_cohort_files(
+                output, counted, render=draw, extension=EXTENSIONS[fmt], force=args.force,
+                on_rejected=rejected,
+            )
+        if bar is not None:
+            bar.finish(counted.done)
+    where = f"{output}" if kind == "csv" else f"{output} ({fmt}, one file per patient)"
+    noun = "patient" if summary.patients == 1 else "patients"
+    line = (
+        f"dosing: wrote {summary.patients} {noun} ({summary.administrations:,} administrations) "
+        f"to {where}; {summary.rejected} row{'' if summary.rejected == 1 else 's'} rejected"
+    )
+    err(line)
+    return 2 if summary.rejected else 0
+
+
+def _check_format(fmt: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(f"dosing.export.{'table' if fmt in {'csv', 'md', 'json'} else fmt}")
+    except ImportError:
+        raise DosingError("--format", "a format this installation can write", repr(fmt)) from None
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class _Counted:
+    """Passes results through, counting them and updating the progress bar."""
+
+    def __init__(self, results: Iterable[CohortResult], bar: Progress | None) -> None:
+        self._results = results
+        self._bar = bar
+        self.done = 0
+
+    def __iter__(self) -> Iterator[CohortResult]:
+        bar = self._bar
+        for result in self._results:
+            self.done += 1
+            if bar is not None:
+                bar.update(self.done)
+            yield result

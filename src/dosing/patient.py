@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import pint
 from pydantic import (
@@ -186,7 +186,10 @@ class Patient(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _plausible(cls, data: Any, handler: ModelWrapValidatorHandler[Patient]) -> Patient:
-        self = handler(data)
+        try:
+            self = handler(data)
+        except ValidationError as err:  # model_validate() of something that is not a mapping
+            raise _as_dosing_error(err, data if isinstance(data, dict) else {}) from None
         raw: dict[str, Any] = data if isinstance(data, dict) else {}
         accept = self.accept_outlier
         _check_range("height", self.height.magnitude, raw.get("height"), accept_outlier=accept)
@@ -209,6 +212,18 @@ class Patient(BaseModel):
                     "age", f"consistent with date_of_birth ({age} years)", str(self.age)
                 )
         return self
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        """Read a patient from JSON; malformed JSON is a :class:`~dosing.errors.DosingError` too.
+
+        >>> Patient.model_validate_json('{"height": "175 cm", "weight": "80 kg"}').height
+        <Quantity(175.0, 'centimeter')>
+        """
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as err:
+            raise _as_dosing_error(err, {}) from None
 
     def bsa(self, formula: BSAFormula | str = BSAFormula.MOSTELLER) -> pint.Quantity:
         """Body surface area in m² by ``formula`` (Mosteller unless stated).
@@ -293,6 +308,8 @@ def _as_dosing_error(err: ValidationError, data: dict[str, Any]) -> DosingError:
             field, "one of the known patient fields", repr(first["input"]),
             "known fields: " + ", ".join(_FIELD_NAMES),
         )
+    if first["type"] == "json_invalid":
+        return DosingError("patient", "a JSON object", "malformed JSON", first["msg"])
     if first["type"] == "missing":
         return DosingError(field, "given", "nothing")
     shown = data.get(str(loc[0])) if loc else first["input"]

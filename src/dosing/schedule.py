@@ -52,8 +52,8 @@ VERIFICATION_NOTICE = (
     "the product labels and the patient before use."
 )
 
-#: How far from today a start date may lie: 10 years back, 5 years ahead.
-START_WINDOW_DAYS = (3653, 1827)
+#: How far from today a start date may lie, in years: 10 back, 5 ahead.
+START_WINDOW_YEARS = (10, 5)
 
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
@@ -99,9 +99,11 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
             raise DateError(field, "a real calendar date", repr(value), str(err)) from None
     else:
         raise DateError(field, "an ISO date YYYY-MM-DD", repr(value))
+    from dateutil.relativedelta import relativedelta
+
     today = today or dt.date.today()
-    earliest = today - dt.timedelta(days=START_WINDOW_DAYS[0])
-    latest = today + dt.timedelta(days=START_WINDOW_DAYS[1])
+    earliest = today - relativedelta(years=START_WINDOW_YEARS[0])
+    latest = today + relativedelta(years=START_WINDOW_YEARS[1])
     if not earliest <= day <= latest:
         raise DateError(
             field,

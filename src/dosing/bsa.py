@@ -128,6 +128,8 @@ def ideal_body_weight(height: object, sex: str) -> pint.Quantity:
     """
     sex_value = _sex(sex)
     inches = parse_length(height).to("inch").magnitude
+    if not inches > 0:
+        raise MeasurementError("height", "positive", f"{height!r}")
     base = 50.0 if sex_value == "male" else 45.5
     return Quantity(base + 2.3 * max(inches - 60.0, 0.0), "kg")
 
@@ -140,6 +142,8 @@ def adjusted_body_weight(height: object, weight: object, sex: str) -> pint.Quant
     """
     ibw = ideal_body_weight(height, sex).magnitude
     actual = parse_mass(weight).magnitude
+    if not actual > 0:
+        raise MeasurementError("weight", "positive", f"{weight!r}")
     if actual <= ibw:
         return Quantity(actual, "kg")
     return Quantity(ibw + 0.4 * (actual - ibw), "kg")
@@ -198,6 +202,8 @@ def creatinine_clearance(
         kg = ideal_body_weight(height, sex_value).magnitude
     else:
         kg = adjusted_body_weight(height, weight, sex_value).magnitude
+    if not kg > 0:
+        raise MeasurementError("weight", "positive", f"{weight!r}")
     clearance = (140 - age_years) * kg / (72 * serum_creatinine_mg_dl)
     if sex_value == "female":
         clearance *= 0.85

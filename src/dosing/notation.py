@@ -14,7 +14,7 @@ unit, thousands separators from 1,000 up, and ``units`` spelled out.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = ["format_amount", "format_number", "report_precision", "round_half_up"]
 
@@ -30,9 +30,15 @@ def round_half_up(value: float, step: float) -> float:
     """
     if not math.isfinite(value):
         raise ValueError(f"value must be finite, got {value}")
-    quantum = Decimal(repr(step))
-    exact = Decimal(repr(value)) / quantum
-    return float(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum)
+    if not (math.isfinite(step) and step > 0):
+        raise ValueError(f"step must be positive and finite, got {step}")
+    # Enough digits for any float over any float step (1e308 / 5e-324 has 632 digits);
+    # the default 28 made quantize() fail for a tiny step or a huge value.
+    with localcontext() as ctx:
+        ctx.prec = 700
+        quantum = Decimal(repr(step))
+        exact = Decimal(repr(value)) / quantum
+        return float(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum)
 
 
 def report_precision(mg: float) -> float:

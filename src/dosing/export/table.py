@@ -34,6 +34,7 @@ from dosing.notation import format_number
 from dosing.schedule import Schedule
 
 __all__ = [
+    "comment_line",
     "csv_cell",
     "markdown_cell",
     "plain_text",
@@ -93,6 +94,16 @@ def _header_lines(head: Header) -> list[str]:
     return lines
 
 
+def comment_line(text: str) -> str:
+    r"""A ``#`` comment line for the top of a CSV file: one line, no control characters.
+
+    >>> comment_line("BSA: 1.972 m²\nnext")
+    '# BSA: 1.972 m² next\r\n'
+    """
+    flat = " ".join(plain_text(text).split())
+    return f"# {flat}\r\n"
+
+
 def write_csv_rows(out: io.TextIOBase | Any, items: Iterable[Row]) -> None:
     """Write rows (no header) as CSV to a text stream; used by the cohort writer too."""
     writer = csv.writer(out, lineterminator="\r\n")
@@ -109,7 +120,7 @@ def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> st
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for line in _header_lines(header(schedule, generated_at=generated_at)):
-        writer.writerow([csv_cell("# " + line).removeprefix("'")])
+        out.write(comment_line(line))
     writer.writerow(COLUMNS)
     write_csv_rows(out, rows(schedule))
     return out.getvalue()

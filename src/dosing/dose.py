@@ -225,8 +225,18 @@ class RoundingPolicy(Protocol):
         """Name the policy as an order shows it."""
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _sizes_ok(sizes: object) -> bool:
+    return isinstance(sizes, tuple | list) and bool(sizes) and all(
+        _is_number(s) and math.isfinite(s) and 0.01 <= s <= 10_000 for s in sizes
+    )
+
+
 def _check_tolerance(tolerance: float) -> None:
-    if not (isinstance(tolerance, int | float) and 0 < tolerance <= 0.25):
+    if not (_is_number(tolerance) and 0 < tolerance <= 0.25):
         raise RoundingError("tolerance", "a fraction above 0 and at most 0.25 (25 %)", repr(tolerance))
 
 
@@ -242,7 +252,8 @@ class NearestIncrement:
     tolerance: float = 0.10
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.increment_mg) and self.increment_mg > 0):
+        if not (_is_number(self.increment_mg) and math.isfinite(self.increment_mg)
+                and self.increment_mg > 0):
             raise RoundingError("increment", "a positive number of mg", repr(self.increment_mg))
         _check_tolerance(self.tolerance)
 
@@ -303,12 +314,10 @@ class OralStrengths:
     max_units: int = 4
 
     def __post_init__(self) -> None:
-        if not self.strengths_mg or not all(
-            isinstance(s, int | float) and math.isfinite(s) and 0.01 <= s <= 10_000
-            for s in self.strengths_mg
-        ):
+        if not _sizes_ok(self.strengths_mg):
             raise RoundingError("strengths", "one or more strengths between 0.01 and 10,000 mg", repr(self.strengths_mg))
-        if not 1 <= self.max_units <= 20:
+        if not (isinstance(self.max_units, int) and not isinstance(self.max_units, bool)
+                and 1 <= self.max_units <= 20):
             raise RoundingError("max_units", "between 1 and 20", repr(self.max_units))
         _check_tolerance(self.tolerance)
 
@@ -334,10 +343,7 @@ class VialBanding:
     tolerance: float = 0.05
 
     def __post_init__(self) -> None:
-        if not self.vial_sizes_mg or not all(
-            isinstance(s, int | float) and math.isfinite(s) and 0.01 <= s <= 10_000
-            for s in self.vial_sizes_mg
-        ):
+        if not _sizes_ok(self.vial_sizes_mg):
             raise RoundingError("vial_sizes", "one or more sizes between 0.01 and 10,000 mg", repr(self.vial_sizes_mg))
         _check_tolerance(self.tolerance)
 

@@ -281,10 +281,21 @@ def _combinations(sizes: tuple[float, ...], target: float, max_units: int | None
     return best
 
 
+_MAX_SEARCH_STEPS = 20_000
+_MAX_UNITS_SEARCHED = 200
+
+
 def _nearest_combination(
     sizes: tuple[float, ...], mg: float, max_units: int | None, noun: str
 ) -> tuple[float, str] | None:
     if mg > 100_000:
+        return None
+    # The search walks every achievable total up to the dose in steps of the sizes' common
+    # divisor; refuse rather than hang when that is huge (0.01 mg vials for a 99 g dose).
+    cents = [round(s * 100) for s in sizes]
+    if (round(mg * 100) + max(cents)) // math.gcd(*cents) > _MAX_SEARCH_STEPS or (
+        mg / min(sizes) > _MAX_UNITS_SEARCHED
+    ):
         return None
     best = _combinations(sizes, mg, max_units)
     target = round(mg * 100)

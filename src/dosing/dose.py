@@ -504,6 +504,8 @@ def dose_from_measure(
             f"dose {format_amount(rule.max_dose_mg, 'mg')}"
         )
         calculated = rule.max_dose_mg
+    if not math.isfinite(calculated):  # e.g. a 1e308 mg/m² rule times a BSA
+        raise MeasurementError("dose", "a finite number of mg", repr(calculated))
     final = round_half_up(calculated, report_precision(calculated))
     if rounding is not None:
         final, note, warning = _apply_rounding(rounding, calculated, final)

@@ -1,0 +1,146 @@
+"""Fuzzing the public entry points: any input gives a valid result or a DosingError, nothing else.
+
+Bounded by the hypothesis profile in the default run; set DOSING_HYPOTHESIS_PROFILE=long (see
+docs/property-testing.md) for a longer run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dosing
+from dosing._cli import main
+from dosing.protocol import loads_protocol, parse_protocol
+from tests.test_validate import VALID
+
+pytestmark = pytest.mark.fuzz
+
+TODAY = dt.date(2026, 1, 1)
+BASE = tomllib.loads(VALID)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
+    | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            out += _paths(value, (*prefix, index))
+    return out
+
+
+PATHS = _paths(BASE)
+
+
+def _set(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+    import copy
+
+    out = copy.deepcopy(data)
+    node = out
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return out
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_protocol_loader_accepts_any_text(text: str) -> None:
+    """Any text is a valid protocol or a ProtocolError."""
+    try:
+        loads_protocol(text)
+    except dosing.ProtocolError as err:
+        assert err.problems
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), json_values), min_size=1, max_size=3))
+def test_protocol_loader_survives_mutated_files(edits: list[tuple[tuple[Any, ...], Any]]) -> None:
+    """A valid file with values replaced at random is a protocol or a DosingError, and a protocol
+    that loads can be scheduled or refused cleanly."""
+    data = BASE
+    for path, value in edits:
+        try:
+            data = _set(data, path, value)
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        protocol = parse_protocol(data)
+    except dosing.DosingError:
+        return
+    patient = dosing.Patient(height="175 cm", weight="80 kg")
+    try:
+        schedule = dosing.build_schedule(protocol, patient, "2026-01-05", cycles=2, today=TODAY)
+    except dosing.DosingError:
+        return
+    assert all(a.dose.final_mg > 0 for a in schedule.administrations)
+
+
+OPTIONS = ["--height", "--weight", "--start", "--cycles", "--choose", "--bsa-formula", "--format",
+           "--round", "--id", "--creatinine", "--generated-at", "--per", "--time", "--tz", "--remind"]
+WORDS = st.one_of(
+    st.sampled_from(OPTIONS),
+    st.sampled_from(["KRd", "D-KRd", "kdd", "175cm", "80kg", "2026-01-05", "carfilzomib=36", "json",
+                     "csv", "md", "ics", "html", "mosteller", "3", "-1", "0", "09:00", "Europe/Berlin",
+                     "1d", "=cmd", "nan", ""]),
+    st.text(max_size=12),
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from(["calendar", "bsa", "show", "protocols", "schema"]), words=st.lists(WORDS, max_size=10))
+def test_cli_arguments_never_crash(command: str, words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Any argument list exits 0 or 2 with a one-line error; never an internal error."""
+    args = [command, *words]
+    if command == "calendar":
+        args = [command, "KRd", "--height", "175cm", "--weight", "80kg", "--start", "2026-01-05", *words]
+    args = [a for a in args if a not in {"-o", "--output", "--force"}]
+    try:
+        status = main(args)
+    except SystemExit as exit_:  # --help and --version exit through argparse
+        assert exit_.code == 0
+        capsys.readouterr()
+        return
+    err = capsys.readouterr().err
+    assert status in (0, 2), err
+    if status == 2:
+        assert err.count("\n") == 1, err
+        assert "Traceback" not in err
+
+
+@settings(deadline=None)
+@given(
+    st.sampled_from([p.id for p in dosing.builtin_protocols()]),
+    st.floats(120, 230),
+    st.floats(35, 200),
+    st.one_of(st.none(), st.integers(-5, 200)),
+    st.dictionaries(st.sampled_from(["carfilzomib", "dexamethasone", "lenalidomide", "x"]),
+                    st.one_of(st.integers(0, 100), st.text(max_size=8)), max_size=2),
+)
+def test_build_schedule_never_gives_anything_but_a_schedule_or_a_dosing_error(
+    protocol_id: str, height: float, weight: float, cycles: int | None, choices: dict[str, object]
+) -> None:
+    """Random cycles and choices give a schedule with positive doses or a DosingError."""
+    patient = dosing.Patient(height=height, weight=weight)
+    try:
+        schedule = dosing.build_schedule(
+            dosing.get_protocol(protocol_id), patient, "2026-01-05", cycles=cycles, choices=choices, today=TODAY
+        )
+    except dosing.DosingError:
+        return
+    assert schedule.administrations
+    assert all(a.dose.final_mg > 0 for a in schedule.administrations)

@@ -77,6 +77,8 @@ _OPTIONAL: Final = ("choose",)
 _KNOWN_TEXT: Final = "id, height, weight, start and optionally choose"
 _MAX_ID: Final = 200
 _MAX_CHOOSE: Final = 400
+#: What undecodable bytes become when a file is read with ``surrogateescape``.
+_NOT_UTF8: Final = re.compile("[\udc80-\udcff]")
 
 #: Extensions of the per-patient files, by format.
 EXTENSIONS: Final = {"csv": "csv", "md": "md", "json": "json", "html": "html", "ics": "ics"}
@@ -135,10 +137,11 @@ class CohortSummary:
 
 
 @contextlib.contextmanager
-def open_patients(path: str | Path) -> Iterator[TextIO]:
-    """Open a patients file as UTF-8 text (a byte order mark is skipped).
+def open_patients(path: str | Path) -> Iterator[Iterator[str]]:
+    """Open a patients file and give its lines as text (a UTF-8 byte order mark is skipped).
 
-    A missing or unreadable file is a :class:`~dosing.errors.DosingError` naming it.
+    Each line is decoded on its own, so bytes that are not UTF-8 reject only the row they are
+    in. A missing or unreadable file is a :class:`~dosing.errors.DosingError` naming it.
 
     >>> with open_patients("no-such-file.csv") as lines:
     ...     pass
@@ -147,7 +150,7 @@ def open_patients(path: str | Path) -> Iterator[TextIO]:
     dosing.errors.DosingError: patients must be a readable CSV file, got 'no-such-file.csv' - no such file
     """
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as err:
         reason = {
             errno.ENOENT: "no such file",
@@ -156,7 +159,7 @@ def open_patients(path: str | Path) -> Iterator[TextIO]:
         }.get(err.errno or 0, err.strerror or type(err).__name__)
         raise DosingError("patients", "a readable CSV file", repr(str(path)), reason) from None
     with handle:
-        yield handle
+        yield (raw.decode("utf-8", "surrogateescape") for raw in handle)
 
 
 def read_patients(lines: Iterable[str]) -> Iterator[PatientRow | Rejected]:
@@ -213,6 +216,8 @@ def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
             break
     else:
         raise DosingError("patients", f"a CSV file with a header row ({_KNOWN_TEXT})", "an empty file")
+    if _NOT_UTF8.search("".join(cells)):
+        raise DosingError("patients", "UTF-8 text", "a header row that is not UTF-8", "save the file as UTF-8")
     names = [cell.strip().lower() for cell in cells]
     unknown = [cells[i].strip() for i, n in enumerate(names) if n not in _REQUIRED + _OPTIONAL]
     if unknown:
@@ -252,6 +257,9 @@ def _read_rows(
             return
         end = reader.line_num
         if not any(cell.strip() for cell in cells):
+            continue
+        if _NOT_UTF8.search("".join(cells)):
+            yield Rejected(start, None, "row must be UTF-8 text, got bytes that are not UTF-8")
             continue
         if len(cells) > width:
             yield Rejected(start, None, f"row must have {width} cells like the header, got {len(cells)}")

@@ -14,11 +14,8 @@ import dosing
 from dosing._cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(dosing.__path__, prefix="dosing.") if "._" not in m.name
-    or m.name.endswith(("_common", "_files"))
-) + ["dosing"]
+DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
+MODULES = [*sorted(m.name for m in pkgutil.walk_packages(dosing.__path__, prefix="dosing.") if "._" not in m.name or m.name.endswith(("_common", "_files"))), "dosing"]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 

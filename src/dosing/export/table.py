@@ -219,7 +219,9 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
 
 
 def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
-    """JSON: ``patient``, ``protocol``, ``choices`` (defaults marked), ``administrations``
+    """The schedule as a JSON document.
+
+    Keys: ``patient``, ``protocol``, ``choices`` (defaults marked), ``administrations``
     (``date``, ``cycle``, ``day``, ``drug``, ``dose``, ``unit``, ``route``, ``basis``, ...),
     ``totals``, ``notes`` and the ``notice``.
     """

@@ -30,7 +30,7 @@ import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from dosing.bsa import BSAFormula
@@ -150,6 +150,18 @@ class DoseRule:
 
 
 def _parse_rate(value: object, *, field: str) -> tuple[float, Basis]:
+    if isinstance(value, str):
+        return _parse_rate_text(value, field)
+    return _parse_rate_any(value, field=field)
+
+
+@lru_cache(maxsize=512)
+def _parse_rate_text(value: str, field: str) -> tuple[float, Basis]:
+    """Rates written as text are parsed once (protocols repeat the same few)."""
+    return _parse_rate_any(value, field=field)
+
+
+def _parse_rate_any(value: object, *, field: str) -> tuple[float, Basis]:
     constraint = "mg, mg/m² or mg/kg"
     if isinstance(value, str):
         text = value.strip()

@@ -718,14 +718,29 @@ def _builtin_dir() -> Path:
 
 
 @cache
+def _load_builtin(file: Path) -> Protocol:
+    protocol = load_protocol(file)
+    protocol._origin = f"builtin:{protocol.id}"
+    return protocol
+
+
 def builtin_protocols() -> tuple[Protocol, ...]:
     """The protocols shipped with `dosing`, in file-name order."""
-    found = []
+    return tuple(_load_builtin(file) for file in _protocol_files(_builtin_dir()))
+
+
+@cache
+def _builtin_labels() -> dict[str, Path]:
+    """Each built-in file by its id and aliases (normalised), read without full validation."""
+    import tomllib
+
+    labels: dict[str, Path] = {}
     for file in _protocol_files(_builtin_dir()):
-        protocol = load_protocol(file)
-        protocol._origin = f"builtin:{protocol.id}"
-        found.append(protocol)
-    return tuple(found)
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        for label in (data.get("id"), *(data.get("aliases") or ())):
+            if isinstance(label, str):
+                labels.setdefault(_key(label), file)
+    return labels
 
 
 def _key(text: str) -> str:
@@ -735,16 +750,22 @@ def _key(text: str) -> str:
 def get_protocol(name: str, *, extra: Iterable[Protocol] = ()) -> Protocol:
     """Find a protocol by id or alias, case-insensitively, among ``extra`` and the built-ins.
 
+    Only the built-in file that matches is validated, so looking one up stays fast.
+
     >>> get_protocol("DKR")
     Traceback (most recent call last):
       ...
     dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'DKR' - did you mean D-KRd? Known: D-KRd, KCyD, Kd-weekly, KdD, KRd
     """
-    candidates = list(extra) + list(builtin_protocols())
+    extras = list(extra)
     wanted = _key(str(name))
-    for protocol in candidates:
+    for protocol in extras:
         if wanted in {_key(protocol.id), *(_key(a) for a in protocol.aliases)}:
             return protocol
+    file = _builtin_labels().get(wanted)
+    if file is not None:
+        return _load_builtin(file)
+    candidates = extras + list(builtin_protocols())
     ids = sorted({p.id for p in candidates}, key=str.lower)
     labels = {_key(label): p.id for p in candidates for label in (p.id, *p.aliases)}
     close = difflib.get_close_matches(wanted, list(labels), n=1, cutoff=0.5)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
 
@@ -114,12 +114,21 @@ def parse_unit(text: str, *, field: str) -> pint.Unit:
     """
     if not isinstance(text, str) or not _UNIT_TEXT.match(text.strip() or "?"):
         raise MeasurementError(field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text))
+    unit = _cached_unit(text)
+    if unit is None:
+        raise MeasurementError(
+            field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text), "check the spelling"
+        )
+    return unit
+
+
+@lru_cache(maxsize=256)
+def _cached_unit(text: str) -> pint.Unit | None:
+    """Parse unit text once; ``None`` when pint cannot read it."""
     try:
         return registry().Unit(_normalise_unit_text(text))
     except Exception:  # pint raises several unrelated types for unparseable text
-        raise MeasurementError(
-            field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text), "check the spelling"
-        ) from None
+        return None
 
 
 def _number(text: str) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -27,8 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 HERE = Path(__file__).resolve().parent
 START = (dt.date.today() + dt.timedelta(days=7)).isoformat()
@@ -126,6 +128,9 @@ def _child(argv: Sequence[str]) -> None:
     work = Path(folder)
     if kind == "warm":
         print(json.dumps(warm_figures(n)))
+        return
+    if kind == "phases":
+        print(json.dumps(cold_phases()))
         return
     setup = 0.0
     if kind == "library":
@@ -278,8 +283,7 @@ def bench_cohorts(report: Report, sizes: Sequence[int], rounds: int, work: Path)
                 rows[kind] = data["rows"]
         if rows["library"] != rows["reference"]:
             raise SystemExit(f"row counts differ for {n} patients: {rows}")
-        if n <= 100:
-            _same_dates_and_drugs(folder)
+        _same_dates_and_drugs(folder)
         a, b = statistics.median(lib_t), statistics.median(ref_t)
         target, verdict = ("<= 3x, < 3 s", _ok(a / b <= 3 and a < 3)) if n == 1000 else ("", "")
         report.row(f"cohort {n:>5} x {CYCLES} D-KRd -> CSV ({rows['library']:,} rows)",
@@ -301,33 +305,86 @@ def bench_cohorts(report: Report, sizes: Sequence[int], rounds: int, work: Path)
 
 
 def _same_dates_and_drugs(folder: Path) -> None:
-    """The reference loop really does the same work: same patients, dates, days and drugs."""
+    """The reference loop really does the same work: same patients, dates, days and drugs.
 
-    def keys(path: Path) -> list[tuple[str, ...]]:
-        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
-        return [tuple(r[:5]) for r in csv.reader(lines[1:])]
+    Both files are read as streams, so this process stays small: the peak memory of every
+    later child process is at least this process's own (Linux carries it across exec).
+    """
 
-    if keys(folder / "library.csv") != keys(folder / "reference.csv"):
-        raise SystemExit(f"reference loop and library disagree in {folder}")
+    def keys(handle: TextIO) -> Iterator[tuple[str, ...]]:
+        lines = (ln for ln in handle if not ln.startswith("#"))
+        return (tuple(r[:5]) for r in csv.reader(lines))
+
+    with (folder / "library.csv").open(encoding="utf-8", newline="") as a, \
+            (folder / "reference.csv").open(encoding="utf-8", newline="") as b:
+        for left, right in itertools.zip_longest(keys(a), keys(b)):
+            if left != right:
+                raise SystemExit(f"reference loop and library disagree in {folder}: {left} {right}")
 
 
-def import_profile(report: Report, top: int = 8) -> None:
-    """The largest imports of ``import dosing._cli`` and of the calendar command."""
+def import_profile(report: Report, top: int = 10) -> None:
+    """Where start-up goes: imports beyond the floor, then each phase of a cold calendar run."""
+    code = f"{FLOOR_IMPORTS}; import dosing._cli"
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import dosing._cli"],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+        check=True,
     )
     entries = _importtime(result.stderr)
-    total = sum(self_us for self_us, _, _ in entries)
-    print(f"\nimport dosing._cli: {total / 1000:.1f} ms of imports; largest (cumulative):")
-    for _, cumulative, name in sorted(entries, key=lambda e: -e[1])[:top]:
-        print(f"  {cumulative / 1000:7.1f} ms  {name}")
+    # -X importtime lists a module after everything it imported; top-level names have one
+    # space of indent. The subtree of dosing._cli follows the floor's last top-level module.
+    tops = [i for i, (_, _, name) in enumerate(entries) if not name.startswith("  ")]
+    end = next(i for i in tops if entries[i][2].strip() == "dosing._cli")
+    begin = max((i for i in tops if i < end), default=-1) + 1
+    ours = entries[begin:end + 1]
+    total = sum(self_us for self_us, _, _ in ours)
+    print(f"\nimports beyond the floor for 'import dosing._cli': {total / 1000:.1f} ms "
+          "(self time, -X importtime); largest:")
+    for self_us, cumulative, name in sorted(ours, key=lambda e: -e[0])[:top]:
+        print(f"  {self_us / 1000:7.1f} ms self {cumulative / 1000:7.1f} ms cumulative  "
+              f"{name.strip()}")
+    me = str(Path(__file__).resolve())
+    _, _, out = run_measured([sys.executable, me, "--child", "phases", "0", "."])
+    print("\ncold calendar run, phase by phase (one process):")
+    for name, seconds in json.loads(out).items():
+        print(f"  {seconds * 1000:7.1f} ms  {name}")
+
+
+def cold_phases() -> dict[str, float]:
+    """Seconds of each step of a first calendar run in a fresh process."""
+    marks = [("start", time.perf_counter())]
+    import dateutil
+    import icalendar
+    import pint
+    import pydantic
+
+    del dateutil, icalendar, pint, pydantic
+    marks.append(("import floor (pint, pydantic, icalendar, dateutil)", time.perf_counter()))
+    import dosing._cli
+
+    marks.append(("import dosing._cli (and the dosing package)", time.perf_counter()))
+    import dosing
+
+    dosing.registry()
+    marks.append(("unit registry", time.perf_counter()))
+    protocol = dosing.get_protocol("D-KRd")
+    marks.append(("get_protocol('D-KRd')", time.perf_counter()))
+    patient = dosing.Patient(height="175cm", weight="80kg")
+    schedule = dosing.build_schedule(protocol, patient, START, cycles=CYCLES)
+    marks.append(("patient and schedule", time.perf_counter()))
+    from dosing.export.ics import to_ics
+
+    marks.append(("import dosing.export.ics", time.perf_counter()))
+    to_ics(schedule)
+    marks.append(("to_ics, first call", time.perf_counter()))
+    to_ics(schedule)
+    marks.append(("to_ics, second call", time.perf_counter()))
+    return {name: t - marks[i][1] for i, (name, t) in enumerate(marks[1:])}
 
 
 def _importtime(text: str) -> list[tuple[int, int, str]]:
     out = []
     for line in text.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(.*)$", line)
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(.*)$", line)
         if m:
             out.append((int(m[1]), int(m[2]), m[3]))
     return out

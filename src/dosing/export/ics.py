@@ -37,17 +37,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import (
-    Alarm,
-    Calendar,
-    Event,
-    Timezone,
-    vCategory,
-    vDDDTypes,
-    vDuration,
-    vInt,
-    vText,
-)
+from icalendar import Alarm, Calendar, Event, Timezone
+from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.export._common import Header, header
@@ -153,6 +144,9 @@ def parse_duration(value: str, *, field: str = "--duration") -> dt.timedelta:
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, dt.timedelta):
+        sign = "-" if value < dt.timedelta(0) else ""
+        return f"{sign}{_span_text(abs(value))}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -316,6 +310,7 @@ class _Timing:
 
 
 def _span_text(span: dt.timedelta) -> str:
+    """``1 h 30 min``, ``25 h``, ``0 min`` (whole minutes; seconds are left out)."""
     minutes = int(span.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else [])

@@ -193,7 +193,8 @@ def _finite_float(value: float, field: str) -> float:
     try:
         return float(value)
     except OverflowError:
-        raise MeasurementError(field, "a finite number", f"a {len(str(value))}-digit integer") from None
+        # str() of the integer could itself fail (over 4,300 digits), so describe it instead
+        raise MeasurementError(field, "a finite number", "an integer too large for a float") from None
 
 
 def _is_quantity(value: object) -> bool:

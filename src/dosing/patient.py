@@ -200,6 +200,11 @@ class Patient(BaseModel):
                 accept_outlier=accept,
             )
         if self.age is not None:
+            if not -1e6 < self.age < 1e6:  # float() of a huge int overflows; refuse it as is
+                low, high = PLAUSIBLE["age"][3], PLAUSIBLE["age"][4]
+                raise MeasurementError(
+                    "age", f"between {_fmt(low)} and {_fmt(high)} years", "an integer far outside it"
+                )
             _check_range("age", float(self.age), None, accept_outlier=accept)
         if self.date_of_birth is not None:
             today = dt.date.today()

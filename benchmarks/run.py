@@ -390,6 +390,10 @@ def _importtime(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _interpreter_start(runs: int = 5) -> float:
+    return statistics.median(run_measured([sys.executable, "-c", "pass"])[0] for _ in range(runs))
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -412,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _child(args.child)
         return 0
     print(f"machine: {machine()}")
-    print(f"date: {dt.date.today().isoformat()}; start date used: {START}\n")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"date: {dt.date.today().isoformat()}; start date used: {START}; load average: {load}")
+    print(f"interpreter alone (python -c pass): {_ms(_interpreter_start())}\n")
     report = Report()
     report.row("measurement", "value", "reference", "ratio", "target")
     with tempfile.TemporaryDirectory(prefix="dosing-bench-") as tmp:

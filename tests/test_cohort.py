@@ -331,6 +331,17 @@ def test_progress_bar_is_drawn_only_on_a_terminal(tmp_path, monkeypatch):
     assert "\r" not in piped.getvalue()
 
 
+def test_progress_ends_at_the_rows_read_when_blank_lines_inflate_the_estimate(tmp_path,
+                                                                               monkeypatch):
+    """The total is estimated from line ends; the final drawing shows the rows actually read."""
+    text = f"id,height,weight,start\n\nA,175cm,80kg,{START}\n\n\nB,175cm,80kg,{START}\n"
+    patients = _write(tmp_path / "p.csv", text)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(tmp_path / "a.csv"))
+    assert terminal.getvalue().split("\n")[0].endswith("] 2/2")
+
+
 def test_progress_redraws_at_most_ten_times_a_second():
     """Updates closer than 0.1 s to the last drawing are skipped."""
     times = iter([0.0, 0.05, 0.09, 0.1, 0.15, 0.3])

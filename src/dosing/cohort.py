@@ -57,6 +57,7 @@ __all__ = [
     "CohortResult",
     "CohortSummary",
     "PatientRow",
+    "Progress",
     "Rejected",
     "Scheduled",
     "cohort_header_lines",
@@ -691,7 +692,8 @@ class Progress:
             self._shown = ""
 
     def finish(self, done: int) -> None:
-        """Draw the final state and end the line."""
+        """Draw the final state (``done`` of ``done``: the total was an estimate) and end the line."""
+        self._total = done
         self._draw(done)
         self._stream.write("\n")
         self._stream.flush()

@@ -63,8 +63,18 @@ class Basis(enum.StrEnum):
     FLAT = "mg"
 
 
+def _finite_number(value: object) -> bool:
+    """A finite int or float, not a bool; an int too large for a float is not finite."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _positive(value: float, field_name: str, constraint: str = "a positive finite number") -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+    if not (_finite_number(value) and value > 0):
         raise MeasurementError(field_name, constraint, repr(value))
 
 
@@ -175,7 +185,10 @@ def _parse_rate_any(value: object, *, field: str) -> tuple[float, Basis]:
             raise MeasurementError(field, f"a number and a unit ({constraint})", repr(value)) from None
         unit = parse_unit(unit_part, field=field)
     elif _is_quantity(value):
-        amount = float(value.magnitude)  # type: ignore[attr-defined]
+        magnitude = value.magnitude  # type: ignore[attr-defined]
+        if not _finite_number(magnitude):
+            raise MeasurementError(field, "a positive finite dose", repr(value))
+        amount = float(magnitude)
         unit = parse_unit(format(value.units, "D"), field=field)  # type: ignore[attr-defined]
     else:
         raise MeasurementError(field, f"a dose with a unit ({constraint})", repr(value))
@@ -243,7 +256,7 @@ def _is_number(value: object) -> bool:
 
 def _sizes_ok(sizes: object) -> bool:
     return isinstance(sizes, tuple | list) and bool(sizes) and all(
-        _is_number(s) and math.isfinite(s) and 0.01 <= s <= 10_000 for s in sizes
+        _finite_number(s) and 0.01 <= s <= 10_000 for s in sizes
     )
 
 
@@ -264,8 +277,7 @@ class NearestIncrement:
     tolerance: float = 0.10
 
     def __post_init__(self) -> None:
-        if not (_is_number(self.increment_mg) and math.isfinite(self.increment_mg)
-                and self.increment_mg > 0):
+        if not (_finite_number(self.increment_mg) and self.increment_mg > 0):
             raise RoundingError("increment", "a positive number of mg", repr(self.increment_mg))
         _check_tolerance(self.tolerance)
 

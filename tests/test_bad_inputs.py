@@ -286,3 +286,12 @@ def test_cli_refuses_a_broken_protocol_file(tmp_path: Path, capsys: pytest.Captu
 def test_protocol_errors_are_dosing_errors() -> None:
     """ProtocolError is part of the one error hierarchy."""
     assert issubclass(ProtocolError, DosingError)
+
+
+def test_naive_generation_time_is_a_dosing_error() -> None:
+    """Exporters refuse a generation time without a zone with a DateError naming the field."""
+    from dosing.export.table import to_csv
+
+    schedule = dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", cycles=1, today=TODAY)
+    with pytest.raises(DateError, match="generated_at must be a time-zone-aware datetime"):
+        to_csv(schedule, generated_at=dt.datetime(2026, 1, 1))

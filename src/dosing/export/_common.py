@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dosing.errors import DateError
 from dosing.notation import format_amount, format_number
 from dosing.schedule import VERIFICATION_NOTICE, Administration, Schedule
 
@@ -28,8 +29,8 @@ class Header:
 def generated_text(generated_at: dt.datetime | None) -> str:
     """The generation time as ISO 8601 UTC (``2026-01-05T09:00:00Z``)."""
     moment = generated_at or dt.datetime.now(dt.UTC)
-    if moment.tzinfo is None:
-        raise ValueError("generated_at must be timezone-aware")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise DateError("generated_at", "a time-zone-aware datetime", repr(moment), "add tzinfo, e.g. UTC")
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

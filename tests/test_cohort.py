@@ -184,6 +184,7 @@ def test_missing_input_file_exits_2_with_one_line_and_no_output(tmp_path, capsys
     [
         ("", "empty file"),
         ("\n\n", "empty file"),
+        ("id,height,weight,start\n\n", "no rows"),
         ("id,height,weight\nA,175cm,80kg\n", "'start'"),
         ("id,height,weight,start,ward,bed\n", "unknown columns 'ward', 'bed'"),
         ("id,height,weight,start,ID\n", "repeated"),

@@ -29,6 +29,7 @@ import csv
 import datetime as dt
 import errno
 import io
+import itertools
 import os
 import re
 import sys
@@ -732,8 +733,8 @@ def run_cohort_command(
     """Run ``dosing cohort``: 0 if every row was written, 2 if any was rejected.
 
     The good rows are written either way. A missing or unusable patients file (no such file,
-    no header, a missing column) raises :class:`~dosing.errors.DosingError` before any
-    output is created.
+    no header, a missing or unknown column, no rows) raises
+    :class:`~dosing.errors.DosingError` before any output is created.
     """
     from dosing._cli import _extra_protocols, _generated_at, render
     from dosing.protocol import get_protocol
@@ -759,6 +760,10 @@ def run_cohort_command(
             protocol, lines, cycles=args.cycles, bsa_formula=args.bsa_formula,
             accept_outlier=args.accept_outlier,
         )
+        first = next(results, None)
+        if first is None:
+            raise DosingError("patients", "one row per patient after the header", "no rows")
+        results = itertools.chain((first,), results)
         bar = Progress(sys.stderr, total=total) if show_progress else None
         counted = _Counted(results, bar)
 

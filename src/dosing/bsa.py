@@ -94,18 +94,18 @@ def bsa_m2(height_cm: float, weight_kg: float, formula: BSAFormula) -> float:
     if formula is BSAFormula.MOSTELLER:
         return math.sqrt(height_cm * weight_kg / 3600)
     if formula is BSAFormula.DUBOIS:
-        return 0.007184 * height_cm**0.725 * weight_kg**0.425
+        return float(0.007184 * height_cm**0.725 * weight_kg**0.425)
     if formula is BSAFormula.HAYCOCK:
-        return 0.024265 * height_cm**0.3964 * weight_kg**0.5378
+        return float(0.024265 * height_cm**0.3964 * weight_kg**0.5378)
     if formula is BSAFormula.GEHAN_GEORGE:
-        return 0.0235 * height_cm**0.42246 * weight_kg**0.51456
+        return float(0.0235 * height_cm**0.42246 * weight_kg**0.51456)
     grams = weight_kg * 1000
-    return 0.0003207 * height_cm**0.3 * grams ** (0.7285 - 0.0188 * math.log10(grams))
+    return float(0.0003207 * height_cm**0.3 * grams ** (0.7285 - 0.0188 * math.log10(grams)))
 
 
 def body_surface_area(
     height: object, weight: object, formula: BSAFormula | str = BSAFormula.MOSTELLER
-) -> pint.Quantity:
+) -> pint.Quantity[float]:
     """Return body surface area in m² for a height and weight (quantities or strings).
 
     >>> round(body_surface_area("69 in", "176 lb").magnitude, 3)
@@ -117,7 +117,7 @@ def body_surface_area(
     return Quantity(bsa_m2(h, w, chosen), "m**2")
 
 
-def ideal_body_weight(height: object, sex: str) -> pint.Quantity:
+def ideal_body_weight(height: object, sex: str) -> pint.Quantity[float]:
     """Ideal body weight by the Devine formula (1974), in kg.
 
     Men 50 kg, women 45.5 kg, plus 2.3 kg for each inch over 5 feet; heights at or under
@@ -134,7 +134,7 @@ def ideal_body_weight(height: object, sex: str) -> pint.Quantity:
     return Quantity(base + 2.3 * max(inches - 60.0, 0.0), "kg")
 
 
-def adjusted_body_weight(height: object, weight: object, sex: str) -> pint.Quantity:
+def adjusted_body_weight(height: object, weight: object, sex: str) -> pint.Quantity[float]:
     """Adjusted body weight, IBW + 0.4 × (actual − IBW), in kg; actual weight if below IBW.
 
     >>> round(adjusted_body_weight("175 cm", "100 kg", "male").magnitude, 1)
@@ -174,7 +174,7 @@ def creatinine_clearance(
     sex: str,
     weight_policy: WeightPolicy | str,
     height: object = None,
-) -> pint.Quantity:
+) -> pint.Quantity[float]:
     """Cockcroft-Gault creatinine clearance in mL/min.
 
     CrCl = (140 − age) · weight / (72 · SCr in mg/dL), × 0.85 for women. The weight used is

@@ -133,18 +133,18 @@ class DoseRule:
         return cls(amount, basis, cap, maximum)
 
     @property
-    def rate(self) -> pint.Quantity:
+    def rate(self) -> pint.Quantity[float]:
         """The rule's rate as a quantity (mg/m², mg/kg or mg)."""
         unit = {Basis.PER_M2: "mg/m**2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}[self.basis]
         return Quantity(self.amount, unit)
 
     @property
-    def cap(self) -> pint.Quantity | None:
+    def cap(self) -> pint.Quantity[float] | None:
         """The BSA cap in m², if any."""
         return None if self.bsa_cap_m2 is None else Quantity(self.bsa_cap_m2, "m**2")
 
     @property
-    def maximum(self) -> pint.Quantity | None:
+    def maximum(self) -> pint.Quantity[float] | None:
         """The maximum single dose in mg, if any."""
         return None if self.max_dose_mg is None else Quantity(self.max_dose_mg, "mg")
 
@@ -419,12 +419,12 @@ class Dose:
     warnings: tuple[str, ...] = field(default=())
 
     @property
-    def mg(self) -> pint.Quantity:
+    def mg(self) -> pint.Quantity[float]:
         """The dose to give, in mg."""
         return Quantity(self.final_mg, "mg")
 
     @property
-    def calculated(self) -> pint.Quantity:
+    def calculated(self) -> pint.Quantity[float]:
         """The calculated dose before rounding, in mg."""
         return Quantity(self.calculated_mg, "mg")
 
@@ -442,7 +442,8 @@ class Dose:
         if self.rule.basis is Basis.PER_KG:
             assert self.measure is not None
             return f"{rate} × {format_amount(self.measure, 'kg', decimals=1)} actual weight"
-        assert self.measure is not None and self.formula is not None
+        assert self.measure is not None
+        assert self.formula is not None
         capped = self.measure_uncapped is not None and self.measure_uncapped > self.measure
         label = self.formula.label
         if capped:

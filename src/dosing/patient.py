@@ -37,8 +37,8 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    ModelWrapValidatorHandler,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
     ValidationError,
     WithJsonSchema,
@@ -66,11 +66,11 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
 
 
-def _quantity_text(q: pint.Quantity) -> str:
+def _quantity_text(q: pint.Quantity[float]) -> str:
     return f"{_fmt(q.magnitude)} {q.units:~P}"
 
 
-def _serialize_quantity(q: pint.Quantity) -> str:
+def _serialize_quantity(q: pint.Quantity[float]) -> str:
     return _quantity_text(q)
 
 
@@ -127,19 +127,19 @@ def _check_range(field: str, value: float, raw: object, *, accept_outlier: bool)
 
 _QuantityJSON = WithJsonSchema({"type": "string", "examples": ["175 cm", "69 in"]})
 Height = Annotated[
-    pint.Quantity,
+    pint.Quantity[float],
     BeforeValidator(parse_length),
     PlainSerializer(_serialize_quantity, return_type=str),
     _QuantityJSON,
 ]
 Weight = Annotated[
-    pint.Quantity,
+    pint.Quantity[float],
     BeforeValidator(parse_mass),
     PlainSerializer(_serialize_quantity, return_type=str),
     WithJsonSchema({"type": "string", "examples": ["80 kg", "176 lb"]}),
 ]
 Creatinine = Annotated[
-    pint.Quantity,
+    pint.Quantity[float],
     BeforeValidator(parse_creatinine),
     PlainSerializer(_serialize_quantity, return_type=str),
     WithJsonSchema({"type": "string", "examples": ["1.1 mg/dL", "97 µmol/L"]}),
@@ -164,7 +164,7 @@ class Patient(BaseModel):
     height: Height = Field(description="Height; a bare number is centimetres.")
     weight: Weight = Field(description="Actual body weight; a bare number is kilograms.")
     sex: Literal["female", "male"] | None = Field(default=None, description="For Cockcroft-Gault.")
-    age: int | None = Field(default=None, description="Age in whole years.")
+    age: int | None = Field(default=None, strict=True, description="Age in whole years.")
     date_of_birth: dt.date | None = Field(default=None)
     serum_creatinine: Creatinine | None = Field(default=None, description="mg/dL or µmol/L.")
     identifier: str | None = Field(default=None, max_length=200)
@@ -230,7 +230,7 @@ class Patient(BaseModel):
         except ValidationError as err:
             raise _as_dosing_error(err, {}) from None
 
-    def bsa(self, formula: BSAFormula | str = BSAFormula.MOSTELLER) -> pint.Quantity:
+    def bsa(self, formula: BSAFormula | str = BSAFormula.MOSTELLER) -> pint.Quantity[float]:
         """Body surface area in m² by ``formula`` (Mosteller unless stated).
 
         >>> round(Patient(height=170, weight=75).bsa("dubois").magnitude, 4)

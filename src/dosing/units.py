@@ -67,7 +67,7 @@ _DIMENSION_NAMES: Final = {
 
 
 @cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[float]:
     """Return the one unit registry `dosing` uses, created on first use.
 
     The registry is built from a small definitions file shipped with the package
@@ -80,12 +80,14 @@ def registry() -> pint.UnitRegistry:
     import pint
 
     definitions = files("dosing").joinpath("_units.txt")
-    reg = pint.UnitRegistry(str(definitions), cache_folder=None, autoconvert_offset_to_baseunit=False)
+    reg: pint.UnitRegistry[float] = pint.UnitRegistry(
+        str(definitions), cache_folder=None, autoconvert_offset_to_baseunit=False
+    )
     reg.formatter.default_format = "~P"
     return reg
 
 
-def Quantity(value: float, unit: str) -> pint.Quantity:  # noqa: N802 - reads like a type
+def Quantity(value: float, unit: str) -> pint.Quantity[float]:
     """Build a quantity in the shared registry.
 
     >>> Quantity(80, "kg")
@@ -143,7 +145,7 @@ def parse_quantity(
     to_unit: str,
     default_unit: str | None = None,
     example: str,
-) -> pint.Quantity:
+) -> pint.Quantity[float]:
     """Read ``value`` as a finite quantity of ``dimension`` and convert it to ``to_unit``.
 
     ``value`` may be a pint quantity, a string with a unit, or - when ``default_unit`` is
@@ -182,7 +184,7 @@ def parse_quantity(
     if not quantity.check(dimension):
         got = f"{_quoted(value)} ({describe_dimension(quantity.dimensionality)})"
         raise MeasurementError(field, constraint, got)
-    converted = quantity.to(to_unit)
+    converted: pint.Quantity[float] = quantity.to(to_unit)
     if not math.isfinite(converted.magnitude):  # finite in its own unit, not in ours
         raise MeasurementError(field, "a finite number", repr(value))
     return converted
@@ -209,7 +211,7 @@ def _quoted(value: object) -> str:
 
 def _parse_text(
     text: str, *, field: str, constraint: str, default_unit: str | None
-) -> pint.Quantity:
+) -> pint.Quantity[float]:
     reg = registry()
     if len(text) > _MAX_TEXT or not text.strip():
         shown = repr(text) if len(text) <= _MAX_TEXT else f"{len(text)} characters"
@@ -233,7 +235,7 @@ def _parse_text(
     return reg.Quantity(number, unit)
 
 
-def parse_length(value: object, *, field: str = "height") -> pint.Quantity:
+def parse_length(value: object, *, field: str = "height") -> pint.Quantity[float]:
     """Read a length (a bare number is centimetres) and return it in centimetres.
 
     >>> parse_length(175)
@@ -247,7 +249,7 @@ def parse_length(value: object, *, field: str = "height") -> pint.Quantity:
     )
 
 
-def parse_mass(value: object, *, field: str = "weight") -> pint.Quantity:
+def parse_mass(value: object, *, field: str = "weight") -> pint.Quantity[float]:
     """Read a mass (a bare number is kilograms) and return it in kilograms.
 
     >>> parse_mass("80 kg")
@@ -259,7 +261,7 @@ def parse_mass(value: object, *, field: str = "weight") -> pint.Quantity:
     )
 
 
-def parse_creatinine(value: object, *, field: str = "serum_creatinine") -> pint.Quantity:
+def parse_creatinine(value: object, *, field: str = "serum_creatinine") -> pint.Quantity[float]:
     """Read a serum creatinine in mg/dL or µmol/L (a unit is required) and return mg/dL.
 
     The molar form is converted with the molar mass of creatinine, 113.12 g/mol.
@@ -274,7 +276,7 @@ def parse_creatinine(value: object, *, field: str = "serum_creatinine") -> pint.
     constraint = "a concentration such as '1.1 mg/dL' or '97 µmol/L'"
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise MeasurementError(field, constraint, repr(value), "give the unit explicitly")
-    quantity: pint.Quantity
+    quantity: pint.Quantity[float]
     try:
         quantity = parse_quantity(
             value, field=field, dimension="[substance] / [length] ** 3", to_unit="umol/L",

@@ -43,9 +43,13 @@ P004,175cm,80kg,03/04/2026,
 P005,175cm,80kg,{START},carfilzomib=36
 P006,175cm,,{START},
 "{HOSTILE.replace('"', '""')}",180cm,90kg,{START},
+P008,tall,80kg,{START},
 """
 #: Line number of each bad row in MIXED, and a word its message must contain.
-BAD_LINES = {3: "height", 5: "ambiguous", 6: "choose", 7: "weight must be given"}
+BAD_LINES = {
+    3: "height must be a length", 5: "ambiguous", 6: "choose", 7: "weight must be given",
+    9: "height must be a length",
+}
 GOOD_IDS = ["P001", "P003", HOSTILE]
 
 
@@ -90,7 +94,7 @@ def test_good_rows_are_written_and_bad_rows_reported_with_their_line(tmp_path, c
         number = int(line.split(":")[0].split()[1])
         assert BAD_LINES[number] in line
     assert "3 patients" in err.splitlines()[-1]
-    assert "4 rows rejected" in err.splitlines()[-1]
+    assert "5 rows rejected" in err.splitlines()[-1]
     written = list(dict.fromkeys(r[0] for r in _data_rows(out)))
     assert written == ["P001", "P003", "'" + HOSTILE]
 
@@ -320,7 +324,7 @@ def test_progress_bar_is_drawn_only_on_a_terminal(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stderr", terminal)
     _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(tmp_path / "a.csv"))
     assert "\r[" in terminal.getvalue()
-    assert "] 7/7\n" in terminal.getvalue()
+    assert "] 8/8\n" in terminal.getvalue()
     quiet = _Terminal()
     monkeypatch.setattr("sys.stderr", quiet)
     _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(tmp_path / "b.csv"),

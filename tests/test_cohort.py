@@ -154,7 +154,8 @@ def test_header_block_comes_once_with_the_notice_and_settings(tmp_path):
 def test_all_good_rows_exit_zero(tmp_path, capsys):
     """A file with only good rows exits 0 and says how many were written."""
     patients = _write(tmp_path / "p.csv", f"id,height,weight,start\nA,175cm,80kg,{START}\n")
-    status = _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(tmp_path / "o.csv"))
+    out = str(tmp_path / "o.csv")
+    status = _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", out)
     assert status == 0
     assert "wrote 1 patient (31 administrations)" in capsys.readouterr().err
 
@@ -207,7 +208,8 @@ def test_bom_and_header_case_are_tolerated(tmp_path):
     """A UTF-8 byte order mark and upper-case header names are read normally."""
     patients = tmp_path / "p.csv"
     patients.write_bytes(f"\ufeffID,Height,WEIGHT,Start\r\nA,175cm,80kg,{START}\r\n".encode())
-    assert _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(tmp_path / "o.csv")) == 0
+    out = str(tmp_path / "o.csv")
+    assert _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", out) == 0
 
 
 def test_undecodable_bytes_reject_only_their_row(tmp_path, capsys):
@@ -238,7 +240,8 @@ def test_text_that_fails_to_decode_ends_the_reading_with_a_rejection():
 def test_format_is_refused_for_a_combined_csv(tmp_path, capsys):
     """--format ics with a .csv output is an error naming --format; nothing is written."""
     patients = _write(tmp_path / "p.csv", f"id,height,weight,start\nA,175cm,80kg,{START}\n")
-    assert _run(str(patients), "--protocol", "KRd", "-o", str(tmp_path / "o.csv"), "--format", "ics") == 2
+    out = str(tmp_path / "o.csv")
+    assert _run(str(patients), "--protocol", "KRd", "-o", out, "--format", "ics") == 2
     assert "--format" in capsys.readouterr().err
 
 

@@ -79,6 +79,7 @@ _OPTIONAL: Final = ("choose",)
 _KNOWN_TEXT: Final = "id, height, weight, start and optionally choose"
 _MAX_ID: Final = 200
 _MAX_CHOOSE: Final = 400
+_NOT_EXISTING: Final = "a file that does not exist yet (or pass --force)"
 #: What undecodable bytes become when a file is read with ``surrogateescape``.
 _NOT_UTF8: Final = re.compile("[\udc80-\udcff]")
 
@@ -149,7 +150,8 @@ def open_patients(path: str | Path) -> Iterator[Iterator[str]]:
     ...     pass
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: patients must be a readable CSV file, got 'no-such-file.csv' - no such file
+    dosing.errors.DosingError: patients must be a readable CSV file, got 'no-such-file.csv'
+    - no such file
     """
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below
@@ -174,11 +176,13 @@ def read_patients(lines: Iterable[str]) -> Iterator[PatientRow | Rejected]:
 
     >>> rows = read_patients(["ID,Height,Weight,Start", "", "P1,175cm,80kg,2026-01-05"])
     >>> next(rows)
-    PatientRow(line=3, identifier='P1', height='175cm', weight='80kg', start='2026-01-05', choose='')
+    PatientRow(line=3, identifier='P1', height='175cm', weight='80kg', start='2026-01-05',
+               choose='')
     >>> read_patients(["id,height,weight,start,ward"])
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: patients header must be id, height, weight, start and optionally choose, got unknown column 'ward'
+    dosing.errors.DosingError: patients header must be id, height, weight, start and optionally
+    choose, got unknown column 'ward'
     """
     source = _Lines(lines)
     reader = csv.reader(source)
@@ -217,9 +221,13 @@ def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
         if any(cell.strip() for cell in cells):
             break
     else:
-        raise DosingError("patients", f"a CSV file with a header row ({_KNOWN_TEXT})", "an empty file")
+        raise DosingError(
+            "patients", f"a CSV file with a header row ({_KNOWN_TEXT})", "an empty file"
+        )
     if _NOT_UTF8.search("".join(cells)):
-        raise DosingError("patients", "UTF-8 text", "a header row that is not UTF-8", "save the file as UTF-8")
+        raise DosingError(
+            "patients", "UTF-8 text", "a header row that is not UTF-8", "save the file as UTF-8"
+        )
     names = [cell.strip().lower() for cell in cells]
     unknown = [cells[i].strip() for i, n in enumerate(names) if n not in _REQUIRED + _OPTIONAL]
     if unknown:
@@ -228,7 +236,8 @@ def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
         raise DosingError("patients header", _KNOWN_TEXT, f"unknown {noun} {listed}")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise DosingError("patients header", "each column once", f"{', '.join(map(repr, repeated))} repeated")
+        listed = ", ".join(map(repr, repeated))
+        raise DosingError("patients header", "each column once", f"{listed} repeated")
     missing = [n for n in _REQUIRED if n not in names]
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
@@ -264,7 +273,8 @@ def _read_rows(
             yield Rejected(start, None, "row must be UTF-8 text, got bytes that are not UTF-8")
             continue
         if len(cells) > width:
-            yield Rejected(start, None, f"row must have {width} cells like the header, got {len(cells)}")
+            message = f"row must have {width} cells like the header, got {len(cells)}"
+            yield Rejected(start, None, message)
             continue
         values = {name: cells[i].strip() if i < len(cells) else "" for name, i in columns.items()}
         identifier = values["id"]
@@ -295,7 +305,8 @@ def parse_choose(text: str) -> dict[str, str]:
     >>> parse_choose("carfilzomib")
     Traceback (most recent call last):
       ...
-    dosing.errors.ChoiceError: choose must be DRUG=VALUE pairs separated by ';', e.g. carfilzomib=36;dexamethasone=20, got 'carfilzomib'
+    dosing.errors.ChoiceError: choose must be DRUG=VALUE pairs separated by ';',
+    e.g. carfilzomib=36;dexamethasone=20, got 'carfilzomib'
     """
     constraint = "DRUG=VALUE pairs separated by ';', e.g. carfilzomib=36;dexamethasone=20"
     out: dict[str, str] = {}
@@ -616,13 +627,14 @@ def write_cohort_files(
 @contextlib.contextmanager
 def _atomic_text(path: Path, *, force: bool) -> Iterator[TextIO]:
     """A text stream to a temporary file beside ``path``, renamed over it when complete."""
+    shown = repr(str(path))
     if path.is_dir():
-        raise OutputError("output", "a file path, not a folder", repr(str(path)))
+        raise OutputError("output", "a file path, not a folder", shown)
     if path.exists() and not force:
-        raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(str(path)))
+        raise OutputError("output", _NOT_EXISTING, shown)
     folder = path.parent
     if not folder.is_dir():
-        raise OutputError("output", "in an existing folder", repr(str(path)), f"create {str(folder)!r} first")
+        raise OutputError("output", "in an existing folder", shown, f"create {str(folder)!r} first")
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -631,7 +643,7 @@ def _atomic_text(path: Path, *, force: bool) -> Iterator[TextIO]:
             handle.flush()
             os.fsync(handle.fileno())
         if not force and path.exists():
-            raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(str(path)))
+            raise OutputError("output", _NOT_EXISTING, shown)
         os.replace(tmp, path)
         tmp = None
     except OSError as err:
@@ -641,7 +653,9 @@ def _atomic_text(path: Path, *, force: bool) -> Iterator[TextIO]:
             errno.EPERM: "permission denied",
             errno.EROFS: "the file system is read-only",
         }.get(err.errno or 0, err.strerror or type(err).__name__)
-        raise OutputError("output", "a writable file", repr(str(path)), f"{reason}; nothing was written") from None
+        raise OutputError(
+            "output", "a writable file", shown, f"{reason}; nothing was written"
+        ) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -693,7 +707,7 @@ class Progress:
             self._shown = ""
 
     def finish(self, done: int) -> None:
-        """Draw the final state (``done`` of ``done``: the total was an estimate) and end the line."""
+        """Draw the final state and end the line; the total becomes ``done`` (it was estimated)."""
         self._total = done
         self._draw(done)
         self._stream.write("\n")
@@ -752,7 +766,7 @@ def run_cohort_command(
         _check_format(fmt)
     output = Path(args.output)
     if kind == "csv" and output.exists() and not args.force:
-        raise OutputError("output", "a file that does not exist yet (or pass --force)", repr(args.output))
+        raise OutputError("output", _NOT_EXISTING, repr(args.output))
     show_progress = not args.no_progress and _is_terminal(sys.stderr)
     total = _count_rows(args.patients) if show_progress else 0
     with open_patients(args.patients) as lines:

@@ -221,3 +221,10 @@ def test_validate_command_accepts_the_builtin_folder() -> None:
     )
     assert result.returncode == 0, result.stdout
     assert result.stdout.count(": ok") == 5
+
+
+def test_builtin_files_are_named_after_their_ids() -> None:
+    """Each built-in file is called ID.toml, so a lookup by id reads one file."""
+    folder = Path(__file__).resolve().parents[1] / "protocols"
+    for path in sorted(folder.glob("*.toml")):
+        assert dosing.load_protocol(path).id == path.stem

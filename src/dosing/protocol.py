@@ -762,6 +762,11 @@ def get_protocol(name: str, *, extra: Iterable[Protocol] = ()) -> Protocol:
     for protocol in extras:
         if wanted in {_key(protocol.id), *(_key(a) for a in protocol.aliases)}:
             return protocol
+    for file in _protocol_files(_builtin_dir()):  # built-in files are named after their id
+        if _key(file.stem) == wanted:
+            protocol = _load_builtin(file)
+            if _key(protocol.id) == wanted:
+                return protocol
     file = _builtin_labels().get(wanted)
     if file is not None:
         return _load_builtin(file)

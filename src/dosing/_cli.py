@@ -615,7 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"dosing: error: {_one_line(str(err))}")
         return EXIT_INVALID
     except KeyboardInterrupt:
-        _err("dosing: interrupted; no output file was changed")
+        _err("dosing: interrupted; the file being written was discarded and any file it would "
+             "have replaced is unchanged")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

@@ -42,8 +42,16 @@ PATIENT_CASES = [
     ({"height": "1e308 cm"}, MeasurementError, "height must be between 30 and 300 cm"),
     ({"height": ""}, MeasurementError, "height must be a length"),
     ({"height": "abc"}, MeasurementError, "height must be a length"),
-    ({"height": "175 kg"}, MeasurementError, "height must be a length such as '175 cm' or '69 in', got '175 kg' (a mass)"),
-    ({"weight": "80 cm"}, MeasurementError, "weight must be a mass such as '80 kg' or '176 lb', got '80 cm' (a length)"),
+    (
+        {"height": "175 kg"},
+        MeasurementError,
+        "height must be a length such as '175 cm' or '69 in', got '175 kg' (a mass)",
+    ),
+    (
+        {"weight": "80 cm"},
+        MeasurementError,
+        "weight must be a mass such as '80 kg' or '176 lb', got '80 cm' (a length)",
+    ),
     ({"height": "69 cm"}, PlausibilityError, "did you mean 69 in?"),
     ({"height": 69}, PlausibilityError, "did you mean 69 in?"),
     ({"height": 1.75}, MeasurementError, "got 1.75 cm - did you mean 1.75 m?"),
@@ -52,7 +60,11 @@ PATIENT_CASES = [
     ({"serum_creatinine": "88 mg/dL"}, PlausibilityError, "did you mean 88 µmol/L?"),
     ({"serum_creatinine": "1.0 µmol/L"}, PlausibilityError, "did you mean 1 mg/dL?"),
     ({"serum_creatinine": 1.2}, MeasurementError, "serum_creatinine must be a concentration"),
-    ({"serum_creatinine": "1.2 mg/m2"}, MeasurementError, "serum_creatinine must be a concentration"),
+    (
+        {"serum_creatinine": "1.2 mg/m2"},
+        MeasurementError,
+        "serum_creatinine must be a concentration",
+    ),
     ({"height": True}, MeasurementError, "height must be a length"),
     ({"height": None}, MeasurementError, "height must be a length"),
     ({"height": ["175 cm"]}, MeasurementError, "height must be a length"),
@@ -64,8 +76,12 @@ PATIENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("change", "error", "fragment"), PATIENT_CASES, ids=[repr(c[0]) for c in PATIENT_CASES])
-def test_bad_patient_input_is_refused(change: dict[str, object], error: type[DosingError], fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "error", "fragment"), PATIENT_CASES, ids=[repr(c[0]) for c in PATIENT_CASES]
+)
+def test_bad_patient_input_is_refused(
+    change: dict[str, object], error: type[DosingError], fragment: str
+) -> None:
     """A bad measurement raises the named DosingError with a message naming the field."""
     data: dict[str, object] = {"height": "175 cm", "weight": "80 kg", **change}
     with pytest.raises(error) as info:
@@ -81,7 +97,11 @@ SCHEDULE_CASES = [
     ({"start": "2026-02-30"}, DateError, "start must be a real calendar date, got '2026-02-30'"),
     ({"start": "03/04/2026"}, DateError, "day/month order is ambiguous"),
     ({"start": "2026-1-5"}, DateError, "start must be an ISO date YYYY-MM-DD"),
-    ({"start": "1990-01-05"}, DateError, "start must be between 2016-01-01 and 2031-01-01 (10 years back, 5 ahead), got 1990-01-05"),
+    (
+        {"start": "1990-01-05"},
+        DateError,
+        "start must be between 2016-01-01 and 2031-01-01 (10 years back, 5 ahead), got 1990-01-05",
+    ),
     ({"start": "2099-01-05"}, DateError, "check the year"),
     ({"start": ""}, DateError, "start must be an ISO date"),
     ({"start": dt.datetime(2026, 1, 5, 9, 0)}, DateError, "start must be a date without a time"),
@@ -90,18 +110,30 @@ SCHEDULE_CASES = [
     ({"cycles": 25}, ScheduleError, "cycles must be between 1 and 24, got 25"),
     ({"cycles": 2.5}, ScheduleError, "cycles must be a whole number"),
     ({"cycles": True}, ScheduleError, "cycles must be a whole number"),
-    ({"choices": {"carfilzomib": 45}}, ChoiceError, "carfilzomib must be one of 36, 56 (mg/m²), got 45"),
+    (
+        {"choices": {"carfilzomib": 45}},
+        ChoiceError,
+        "carfilzomib must be one of 36, 56 (mg/m²), got 45",
+    ),
     ({"choices": {"carfilzomib": "56 mg/kg"}}, ChoiceError, "the value is in mg/m²"),
     ({"choices": {"carfilzomib": "lots"}}, ChoiceError, "carfilzomib must be one of 36, 56"),
     ({"choices": {"pomalidomide": 4}}, ChoiceError, "choose must be a drug with a choice in KRd"),
     ({"choices": {"dexamethazone": 20}}, ChoiceError, "did you mean dexamethasone?"),
     ({"bsa_formula": "fujimoto"}, DosingError, "bsa_formula must be one of mosteller, dubois"),
-    ({"rounding": {"aspirin": dosing.NearestIncrement(1)}}, ScheduleError, "rounding must be keyed by a drug of KRd"),
+    (
+        {"rounding": {"aspirin": dosing.NearestIncrement(1)}},
+        ScheduleError,
+        "rounding must be keyed by a drug of KRd",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("change", "error", "fragment"), SCHEDULE_CASES, ids=[repr(c[0]) for c in SCHEDULE_CASES])
-def test_bad_schedule_request_is_refused(change: dict[str, object], error: type[DosingError], fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "error", "fragment"), SCHEDULE_CASES, ids=[repr(c[0]) for c in SCHEDULE_CASES]
+)
+def test_bad_schedule_request_is_refused(
+    change: dict[str, object], error: type[DosingError], fragment: str
+) -> None:
     """A bad date, cycle count, choice or option raises the named DosingError."""
     kwargs: dict[str, object] = {"start": "2026-01-05", "cycles": 2, **change}
     start = kwargs.pop("start")
@@ -119,7 +151,9 @@ def test_unknown_protocol_suggests_closest() -> None:
 def test_until_progression_protocol_has_the_library_limit() -> None:
     """A protocol without a maximum still refuses an absurd number of cycles."""
     with pytest.raises(ScheduleError, match="the library's limit"):
-        dosing.build_schedule(dosing.get_protocol("KdD"), _patient(), "2026-01-05", cycles=500, today=TODAY)
+        dosing.build_schedule(
+            dosing.get_protocol("KdD"), _patient(), "2026-01-05", cycles=500, today=TODAY
+        )
 
 
 # -- atomic writes -------------------------------------------------------------------------
@@ -150,7 +184,9 @@ def test_missing_folder_is_refused(tmp_path: Path) -> None:
         (PermissionError(errno.EACCES, "Permission denied"), "permission denied"),
     ],
 )
-def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: OSError, fragment: str) -> None:
+def test_failed_write_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: OSError, fragment: str
+) -> None:
     """A full disk or a permission error leaves the old file intact and no temporary file."""
     target = tmp_path / "out.ics"
     target.write_bytes(b"old calendar")
@@ -165,7 +201,9 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert [p.name for p in tmp_path.iterdir()] == ["out.ics"]
 
 
-def test_interrupted_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An interruption mid-write leaves the old file intact and no temporary file."""
     target = tmp_path / "out.ics"
     target.write_bytes(b"old calendar")
@@ -182,7 +220,18 @@ def test_interrupted_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytes
 
 # -- the command line ----------------------------------------------------------------------
 
-GOOD = ["calendar", "KRd", "--height", "175cm", "--weight", "80kg", "--start", "2026-01-05", "--cycles", "2"]
+GOOD = [
+    "calendar",
+    "KRd",
+    "--height",
+    "175cm",
+    "--weight",
+    "80kg",
+    "--start",
+    "2026-01-05",
+    "--cycles",
+    "2",
+]
 
 
 def _replace(args: list[str], option: str, value: str) -> list[str]:
@@ -199,7 +248,10 @@ CLI_CASES = [
     (_replace(GOOD, "--height", "1e999"), "height must be a finite number"),
     (_replace(GOOD, "--height", ""), "height must be a length"),
     (_replace(GOOD, "--height", "abc"), "height must be a length"),
-    (_replace(GOOD, "--height", "175kg"), "height must be a length such as '175 cm' or '69 in', got '175kg' (a mass)"),
+    (
+        _replace(GOOD, "--height", "175kg"),
+        "height must be a length such as '175 cm' or '69 in', got '175kg' (a mass)",
+    ),
     (_replace(GOOD, "--weight", "80cm"), "weight must be a mass"),
     (_replace(GOOD, "--weight", "400"), "did you mean 400 lb?"),
     (_replace(GOOD, "--height", "69"), "did you mean 69 in?"),
@@ -219,7 +271,10 @@ CLI_CASES = [
     ([*GOOD, "--choose", "carfilzomib"], "--choose must be DRUG=VALUE"),
     ([*GOOD, "--bsa-formula", "fujimoto"], "bsa_formula must be one of"),
     ([*GOOD, "--round", "carfilzomib=vials:0@5%"], "vial_sizes must be"),
-    ([*GOOD, "--round", "carfilzomib=vials:10,30@50%"], "tolerance must be a fraction above 0 and at most 0.25"),
+    (
+        [*GOOD, "--round", "carfilzomib=vials:10,30@50%"],
+        "tolerance must be a fraction above 0 and at most 0.25",
+    ),
     ([*GOOD, "--round", "carfilzomib=sideways"], "--round must be"),
     ([*GOOD, "--format", "pdf"], "argument --format: invalid choice"),
     ([*GOOD, "--time", "09:00"], "--time must be used with the ics format only"),
@@ -231,8 +286,12 @@ CLI_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("args", "fragment"), CLI_CASES, ids=[" ".join(c[0][-3:]) for c in CLI_CASES])
-def test_cli_refuses_bad_input_with_one_line(args: list[str], fragment: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "fragment"), CLI_CASES, ids=[" ".join(c[0][-3:]) for c in CLI_CASES]
+)
+def test_cli_refuses_bad_input_with_one_line(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """Bad input exits 2 with one line on stderr naming the field, and writes no file."""
     target = tmp_path / "out.csv"
     use_output = args[0] == "calendar"
@@ -245,7 +304,9 @@ def test_cli_refuses_bad_input_with_one_line(args: list[str], fragment: str, cap
     assert not target.exists()
 
 
-def test_cli_leaves_an_existing_file_untouched_on_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_leaves_an_existing_file_untouched_on_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A failed run never changes an existing output file, even with --force."""
     target = tmp_path / "out.csv"
     target.write_text("keep me", encoding="utf-8")
@@ -255,7 +316,9 @@ def test_cli_leaves_an_existing_file_untouched_on_bad_input(tmp_path: Path, caps
     assert "existing" not in capsys.readouterr().out
 
 
-def test_cli_refuses_to_replace_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_to_replace_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An existing output file needs --force; with it, the file is replaced."""
     target = tmp_path / "out.csv"
     target.write_text("keep me", encoding="utf-8")
@@ -266,14 +329,18 @@ def test_cli_refuses_to_replace_without_force(tmp_path: Path, capsys: pytest.Cap
     assert target.read_text(encoding="utf-8").startswith("# KRd dosing calendar")
 
 
-def test_cli_refuses_a_missing_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_a_missing_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An output path in a missing folder exits 2 and creates nothing."""
     assert main([*GOOD, "-o", str(tmp_path / "missing" / "out.csv")]) == 2
     assert "output must be in an existing folder" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_refuses_a_broken_protocol_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_a_broken_protocol_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A broken user protocol file exits 2 with its problems on one line."""
     path = tmp_path / "bad.toml"
     path.write_text("id = 'x'\ncycle_length_days = -1\n", encoding="utf-8")
@@ -292,6 +359,8 @@ def test_naive_generation_time_is_a_dosing_error() -> None:
     """Exporters refuse a generation time without a zone with a DateError naming the field."""
     from dosing.export.table import to_csv
 
-    schedule = dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", cycles=1, today=TODAY)
+    schedule = dosing.build_schedule(
+        dosing.get_protocol("KRd"), _patient(), "2026-01-05", cycles=1, today=TODAY
+    )
     with pytest.raises(DateError, match="generated_at must be a time-zone-aware datetime"):
         to_csv(schedule, generated_at=dt.datetime(2026, 1, 1))

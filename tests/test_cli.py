@@ -26,17 +26,27 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 
 def test_bsa_json_gives_all_five_formulas(capsys: pytest.CaptureFixture[str]) -> None:
     """`dosing bsa --format json` reproduces the reference check values (170 cm, 75 kg)."""
-    status, out, _ = _run(["bsa", "--height", "170cm", "--weight", "75kg", "--format", "json"], capsys)
+    status, out, _ = _run(
+        ["bsa", "--height", "170cm", "--weight", "75kg", "--format", "json"], capsys
+    )
     assert status == 0
     assert json.loads(out) == {
-        "mosteller": 1.8819, "dubois": 1.8636, "haycock": 1.8947, "gehan-george": 1.8975, "boyd": 1.9051,
+        "mosteller": 1.8819,
+        "dubois": 1.8636,
+        "haycock": 1.8947,
+        "gehan-george": 1.8975,
+        "boyd": 1.9051,
     }
 
 
 def test_bsa_imperial_equals_metric(capsys: pytest.CaptureFixture[str]) -> None:
     """Imperial input gives the same BSA as the same height and weight in metric units."""
-    _, imperial, _ = _run(["bsa", "--height", "5 ft 9 in", "--weight", "176lb", "--format", "json"], capsys)
-    _, metric, _ = _run(["bsa", "--height", "175.26cm", "--weight", "79.83226kg", "--format", "json"], capsys)
+    _, imperial, _ = _run(
+        ["bsa", "--height", "5 ft 9 in", "--weight", "176lb", "--format", "json"], capsys
+    )
+    _, metric, _ = _run(
+        ["bsa", "--height", "175.26cm", "--weight", "79.83226kg", "--format", "json"], capsys
+    )
     assert json.loads(imperial) == json.loads(metric)
 
 
@@ -71,24 +81,50 @@ def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_calendar_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
     """JSON output has patient, protocol, choices (defaults marked) and administrations."""
-    status, out, _ = _run(["calendar", "KRd", *PATIENT, "--cycles", "2", "--format", "json", *FIXED], capsys)
+    status, out, _ = _run(
+        ["calendar", "KRd", *PATIENT, "--cycles", "2", "--format", "json", *FIXED], capsys
+    )
     assert status == 0
     data = json.loads(out)
     assert {"patient", "protocol", "choices", "administrations", "notice"} <= set(data)
-    assert data["choices"]["carfilzomib"] == {"value": 56.0, "unit": "mg/m2", "default": True, "allowed": [36.0, 56.0]}
-    c1d8 = [a for a in data["administrations"] if a["date"] == "2026-01-12" and a["drug"] == "carfilzomib"]
-    assert c1d8 == [{
-        "date": "2026-01-12", "cycle": 1, "day": 8, "drug": "carfilzomib", "dose": 110.4, "unit": "mg",
-        "route": "IV", "basis": "56 mg/m² × 1.972 m² (Mosteller)", "calculated_mg": 110.433489,
-        "step_up": False, "reason": "",
-    }]
+    assert data["choices"]["carfilzomib"] == {
+        "value": 56.0,
+        "unit": "mg/m2",
+        "default": True,
+        "allowed": [36.0, 56.0],
+    }
+    c1d8 = [
+        a
+        for a in data["administrations"]
+        if a["date"] == "2026-01-12" and a["drug"] == "carfilzomib"
+    ]
+    assert c1d8 == [
+        {
+            "date": "2026-01-12",
+            "cycle": 1,
+            "day": 8,
+            "drug": "carfilzomib",
+            "dose": 110.4,
+            "unit": "mg",
+            "route": "IV",
+            "basis": "56 mg/m² × 1.972 m² (Mosteller)",
+            "calculated_mg": 110.433489,
+            "step_up": False,
+            "reason": "",
+        }
+    ]
     assert len(data["administrations"]) == 62
 
 
-def test_calendar_csv_has_required_columns_and_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calendar_csv_has_required_columns_and_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The CSV written from the -o extension has the header block and the required columns."""
     target = tmp_path / "krd.csv"
-    status, _, err = _run(["calendar", "KRd", *PATIENT, "--cycles", "1", "--id", "MRN 7", "-o", str(target), *FIXED], capsys)
+    status, _, err = _run(
+        ["calendar", "KRd", *PATIENT, "--cycles", "1", "--id", "MRN 7", "-o", str(target), *FIXED],
+        capsys,
+    )
     assert status == 0
     assert "wrote" in err
     text = target.read_bytes().decode("utf-8")
@@ -97,33 +133,64 @@ def test_calendar_csv_has_required_columns_and_header(tmp_path: Path, capsys: py
     table = list(csv.DictReader(io.StringIO("\n".join(body))))
     assert list(table[0])[: len(REQUIRED_COLUMNS)] == REQUIRED_COLUMNS
     assert len(table) == 31
-    for fragment in ("# patient identifier: MRN 7", "# BSA: 1.972 m² (Mosteller (default))", "(default)",
-                     "# generated: 2026-01-01T00:00:00Z", "# sources: [SEED]", "# NOTICE: For trained clinicians"):
+    for fragment in (
+        "# patient identifier: MRN 7",
+        "# BSA: 1.972 m² (Mosteller (default))",
+        "(default)",
+        "# generated: 2026-01-01T00:00:00Z",
+        "# sources: [SEED]",
+        "# NOTICE: For trained clinicians",
+    ):
         assert fragment in text
 
 
 def test_calendar_markdown_has_table_and_notice(capsys: pytest.CaptureFixture[str]) -> None:
     """Markdown output has the notice, the header list and a table with the columns."""
-    status, out, _ = _run(["calendar", "KdD", *PATIENT, "--cycles", "1", "--format", "md", *FIXED], capsys)
+    status, out, _ = _run(
+        ["calendar", "KdD", *PATIENT, "--cycles", "1", "--format", "md", *FIXED], capsys
+    )
     assert status == 0
     assert "For trained clinicians only" in out
     assert "| date | cycle | day | drug | dose | unit | route | basis |" in out
-    assert "| 2026-01-05 | 1 | 1 | daratumumab | 640 | mg | IV | 8 mg/kg × 80 kg actual weight |" in out
+    assert (
+        "| 2026-01-05 | 1 | 1 | daratumumab | 640 | mg | IV | 8 mg/kg × 80 kg actual weight |"
+        in out
+    )
 
 
-def test_same_input_gives_byte_identical_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_same_input_gives_byte_identical_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Two runs with a fixed generation time write identical bytes, for every format."""
     for fmt in ("csv", "md", "json", "table"):
         outputs = []
         for n in range(2):
             target = tmp_path / f"{fmt}{n}.out"
-            assert main(["calendar", "D-KRd", *PATIENT, "--cycles", "2", "--format", fmt, "-o", str(target), *FIXED]) == 0
+            assert (
+                main(
+                    [
+                        "calendar",
+                        "D-KRd",
+                        *PATIENT,
+                        "--cycles",
+                        "2",
+                        "--format",
+                        fmt,
+                        "-o",
+                        str(target),
+                        *FIXED,
+                    ]
+                )
+                == 0
+            )
             outputs.append(target.read_bytes())
         assert outputs[0] == outputs[1], fmt
     capsys.readouterr()
 
 
-def test_source_date_epoch_fixes_the_generation_time(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_date_epoch_fixes_the_generation_time(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SOURCE_DATE_EPOCH sets the generation time when --generated-at is not given."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     _, out, _ = _run(["calendar", "KRd", *PATIENT, "--cycles", "1", "--format", "json"], capsys)
@@ -132,20 +199,52 @@ def test_source_date_epoch_fixes_the_generation_time(capsys: pytest.CaptureFixtu
 
 def test_choose_and_bsa_formula_appear_in_the_output(capsys: pytest.CaptureFixture[str]) -> None:
     """A chosen value is marked chosen and a chosen formula is named on the dose."""
-    _, out, _ = _run(["calendar", "KCyD", *PATIENT, "--cycles", "1", "--choose", "carfilzomib=36",
-                      "--bsa-formula", "dubois", "--format", "json", *FIXED], capsys)
+    _, out, _ = _run(
+        [
+            "calendar",
+            "KCyD",
+            *PATIENT,
+            "--cycles",
+            "1",
+            "--choose",
+            "carfilzomib=36",
+            "--bsa-formula",
+            "dubois",
+            "--format",
+            "json",
+            *FIXED,
+        ],
+        capsys,
+    )
     data = json.loads(out)
     assert data["choices"]["carfilzomib"]["default"] is False
     # DuBois: 0.007184 x 175^0.725 x 80^0.425 = 1.95606 m2
     assert data["bsa"] == {"value_m2": 1.9561, "formula": "dubois", "formula_is_default": False}
-    targets = {a["basis"] for a in data["administrations"] if a["drug"] == "carfilzomib" and not a["step_up"]}
+    targets = {
+        a["basis"]
+        for a in data["administrations"]
+        if a["drug"] == "carfilzomib" and not a["step_up"]
+    }
     assert targets == {"36 mg/m² × 1.956 m² (DuBois)"}
 
 
 def test_rounding_is_applied_and_explained(capsys: pytest.CaptureFixture[str]) -> None:
     """--round bands a dose to vials within tolerance and the reason says how."""
-    _, out, _ = _run(["calendar", "KRd", *PATIENT, "--cycles", "1", "--round", "carfilzomib=vials:10,30,60@5%",
-                      "--format", "json", *FIXED], capsys)
+    _, out, _ = _run(
+        [
+            "calendar",
+            "KRd",
+            *PATIENT,
+            "--cycles",
+            "1",
+            "--round",
+            "carfilzomib=vials:10,30,60@5%",
+            "--format",
+            "json",
+            *FIXED,
+        ],
+        capsys,
+    )
     data = json.loads(out)
     c1d8 = next(a for a in data["administrations"] if a["day"] == 8 and a["drug"] == "carfilzomib")
     assert c1d8["dose"] == 110.0
@@ -154,24 +253,59 @@ def test_rounding_is_applied_and_explained(capsys: pytest.CaptureFixture[str]) -
 
 def test_outlier_override_is_shown(capsys: pytest.CaptureFixture[str]) -> None:
     """--accept-outlier lets a genuine outlier through and every output shows it."""
-    _, out, _ = _run(["calendar", "KRd", "--height", "95cm", "--weight", "40kg", "--start", "2026-01-05",
-                      "--cycles", "1", "--accept-outlier", *FIXED], capsys)
+    _, out, _ = _run(
+        [
+            "calendar",
+            "KRd",
+            "--height",
+            "95cm",
+            "--weight",
+            "40kg",
+            "--start",
+            "2026-01-05",
+            "--cycles",
+            "1",
+            "--accept-outlier",
+            *FIXED,
+        ],
+        capsys,
+    )
     assert "plausibility override: height 95 cm is outside the adult range" in out
 
 
 def test_every_command_has_help_with_an_example() -> None:
     """`dosing COMMAND --help` exits 0 and shows an example, without a traceback."""
     for command in ("protocols", "show", "calendar", "bsa", "validate", "schema", "cohort"):
-        result = subprocess.run([sys.executable, "-m", "dosing._cli", command, "--help"],
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "dosing._cli", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert result.returncode == 0, command
         assert "example" in result.stdout, command
 
 
 def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     """The installed `dosing` process exits 2 with one stderr line for bad input."""
-    result = subprocess.run([sys.executable, "-m", "dosing._cli", "calendar", "KRd", "--height", "175kg",
-                             "--weight", "80kg", "--start", "2026-01-05"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dosing._cli",
+            "calendar",
+            "KRd",
+            "--height",
+            "175kg",
+            "--weight",
+            "80kg",
+            "--start",
+            "2026-01-05",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("dosing: error: height must be a length")
     assert result.stderr.count("\n") == 1

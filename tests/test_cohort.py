@@ -47,7 +47,10 @@ P008,tall,80kg,{START},
 """
 #: Line number of each bad row in MIXED, and a word its message must contain.
 BAD_LINES = {
-    3: "height must be a length", 5: "ambiguous", 6: "choose", 7: "weight must be given",
+    3: "height must be a length",
+    5: "ambiguous",
+    6: "choose",
+    7: "weight must be given",
     9: "height must be a length",
 }
 GOOD_IDS = ["P001", "P003", HOSTILE]
@@ -60,18 +63,23 @@ def _write(path: Path, text: str) -> Path:
 
 def _data_rows(path: Path) -> list[list[str]]:
     """The combined CSV's rows after the header block and column row."""
-    lines = [ln for ln in path.read_bytes().decode("utf-8").splitlines(keepends=True)
-             if not ln.startswith("#")]
+    lines = [
+        ln
+        for ln in path.read_bytes().decode("utf-8").splitlines(keepends=True)
+        if not ln.startswith("#")
+    ]
     table = list(csv.reader(lines))
     assert tuple(table[0]) == COHORT_COLUMNS
     return table[1:]
 
 
-def _expected_schedule(height: str, weight: str, choices: dict[str, str] | None = None,
-                       identifier: str = "x") -> dosing.Schedule:
+def _expected_schedule(
+    height: str, weight: str, choices: dict[str, str] | None = None, identifier: str = "x"
+) -> dosing.Schedule:
     patient = dosing.Patient(height=height, weight=weight, identifier=identifier)
-    return dosing.build_schedule(dosing.get_protocol("D-KRd"), patient, START, cycles=2,
-                                 choices=choices)
+    return dosing.build_schedule(
+        dosing.get_protocol("D-KRd"), patient, START, cycles=2, choices=choices
+    )
 
 
 def _run(*argv: str) -> int:
@@ -138,8 +146,19 @@ def test_header_block_comes_once_with_the_notice_and_settings(tmp_path):
     """The `#` block names protocol, cycles, BSA formula and choices and carries the notice once."""
     patients = _write(tmp_path / "patients.csv", MIXED)
     out = tmp_path / "all.csv"
-    _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "--bsa-formula", "dubois",
-         "--generated-at", "2026-01-01T00:00:00Z", "-o", str(out))
+    _run(
+        str(patients),
+        "--protocol",
+        "D-KRd",
+        "--cycles",
+        "2",
+        "--bsa-formula",
+        "dubois",
+        "--generated-at",
+        "2026-01-01T00:00:00Z",
+        "-o",
+        str(out),
+    )
     text = out.read_bytes().decode("utf-8")
     comments = [ln for ln in text.splitlines() if ln.startswith("#")]
     assert text.startswith("# D-KRd cohort dosing calendar\r\n")
@@ -261,8 +280,9 @@ def test_folder_output_writes_one_file_per_good_patient(tmp_path, fmt):
     """-o DIR/ writes <safe id>.<ext> for each good row and nothing for the bad ones."""
     patients = _write(tmp_path / "patients.csv", MIXED)
     folder = tmp_path / "calendars"
-    status = _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", f"{folder}/",
-                  "--format", fmt)
+    status = _run(
+        str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", f"{folder}/", "--format", fmt
+    )
     assert status == 2
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(f"{safe_file_name(i)}.{fmt}" for i in GOOD_IDS)
@@ -284,8 +304,9 @@ def test_folder_output_defaults_to_ics(tmp_path):
 
 def test_existing_patient_file_needs_force(tmp_path, capsys):
     """An existing per-patient file is kept and its row rejected without --force."""
-    patients = _write(tmp_path / "p.csv",
-                      f"id,height,weight,start\nA,175cm,80kg,{START}\nB,175cm,80kg,{START}\n")
+    patients = _write(
+        tmp_path / "p.csv", f"id,height,weight,start\nA,175cm,80kg,{START}\nB,175cm,80kg,{START}\n"
+    )
     folder = tmp_path / "out"
     folder.mkdir()
     _write(folder / "A.csv", "keep me")
@@ -305,10 +326,25 @@ def test_clashing_file_names_are_made_unique(tmp_path):
     )
     patients = _write(tmp_path / "p.csv", text)
     folder = tmp_path / "out"
-    assert _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", f"{folder}/",
-                "--format", "csv") == 0
+    assert (
+        _run(
+            str(patients),
+            "--protocol",
+            "KRd",
+            "--cycles",
+            "1",
+            "-o",
+            f"{folder}/",
+            "--format",
+            "csv",
+        )
+        == 0
+    )
     assert sorted(p.name for p in folder.iterdir()) == [
-        "A_B-3.csv", "a_b-2.csv", "a_b-4.csv", "a_b.csv",
+        "A_B-3.csv",
+        "a_b-2.csv",
+        "a_b-4.csv",
+        "a_b.csv",
     ]
 
 
@@ -330,8 +366,16 @@ def test_progress_bar_is_drawn_only_on_a_terminal(tmp_path, monkeypatch):
     assert "] 8/8\n" in terminal.getvalue()
     quiet = _Terminal()
     monkeypatch.setattr("sys.stderr", quiet)
-    _run(str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(tmp_path / "b.csv"),
-         "--no-progress")
+    _run(
+        str(patients),
+        "--protocol",
+        "KRd",
+        "--cycles",
+        "1",
+        "-o",
+        str(tmp_path / "b.csv"),
+        "--no-progress",
+    )
     assert "\r" not in quiet.getvalue()
     piped = io.StringIO()
     monkeypatch.setattr("sys.stderr", piped)
@@ -339,8 +383,9 @@ def test_progress_bar_is_drawn_only_on_a_terminal(tmp_path, monkeypatch):
     assert "\r" not in piped.getvalue()
 
 
-def test_progress_ends_at_the_rows_read_when_blank_lines_inflate_the_estimate(tmp_path,
-                                                                               monkeypatch):
+def test_progress_ends_at_the_rows_read_when_blank_lines_inflate_the_estimate(
+    tmp_path, monkeypatch
+):
     """The total is estimated from line ends; the final drawing shows the rows actually read."""
     text = f"id,height,weight,start\n\nA,175cm,80kg,{START}\n\n\nB,175cm,80kg,{START}\n"
     patients = _write(tmp_path / "p.csv", text)
@@ -413,7 +458,8 @@ def test_invalid_cycles_fail_before_any_row():
 def test_choose_cell_is_parsed_and_checked():
     """`choose` holds DRUG=VALUE pairs split by `;`; malformed pairs are refused."""
     assert parse_choose("carfilzomib=36;dexamethasone=20;") == {
-        "carfilzomib": "36", "dexamethasone": "20",
+        "carfilzomib": "36",
+        "dexamethasone": "20",
     }
     with pytest.raises(DosingError, match="choose"):
         parse_choose("carfilzomib=36;carfilzomib=56")
@@ -425,8 +471,10 @@ def test_outlier_patient_is_flagged_in_the_combined_csv():
     lines = ["id,height,weight,start", f"A,95cm,80kg,{START}"]
     out = io.StringIO()
     summary = write_cohort_csv(
-        out, schedule_patients(protocol, lines, cycles=1, accept_outlier=True),
-        protocol=protocol, cycles=1,
+        out,
+        schedule_patients(protocol, lines, cycles=1, accept_outlier=True),
+        protocol=protocol,
+        cycles=1,
     )
     assert summary.patients == 1
     assert "# patient A: height 95 cm is outside the adult range" in out.getvalue()
@@ -439,8 +487,11 @@ def test_write_cohort_files_renders_each_patient(tmp_path):
     lines = ["id,height,weight,start", f"{quoted},175cm,80kg,{START}", f"B,175cm,9kg,{START}"]
     seen: list[Rejected] = []
     summary = write_cohort_files(
-        tmp_path, schedule_patients(protocol, lines, cycles=1), render=to_csv,
-        extension="csv", on_rejected=seen.append,
+        tmp_path,
+        schedule_patients(protocol, lines, cycles=1),
+        render=to_csv,
+        extension="csv",
+        on_rejected=seen.append,
     )
     assert (summary.patients, summary.rejected) == (1, 1)
     assert [r.line for r in seen] == [3]
@@ -450,8 +501,14 @@ def test_write_cohort_files_renders_each_patient(tmp_path):
 
 @pytest.mark.parametrize(
     ("identifier", "name"),
-    [("MRN 0001", "MRN_0001"), ("../../x", "x"), ("...", "patient"), ("NUL.txt", "_NUL.txt"),
-     ("Müller", "M_ller"), ("x" * 300, "x" * 80)],
+    [
+        ("MRN 0001", "MRN_0001"),
+        ("../../x", "x"),
+        ("...", "patient"),
+        ("NUL.txt", "_NUL.txt"),
+        ("Müller", "M_ller"),
+        ("x" * 300, "x" * 80),
+    ],
 )
 def test_safe_file_name(identifier, name):
     """Ids become portable file names: no separators, no dot files, no device names."""

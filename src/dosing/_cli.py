@@ -413,7 +413,9 @@ def _rounding(items: Sequence[str]) -> dict[str, Any]:
                 "--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec)
             ) from None
         if kind == "nearest" and len(numbers) == 1:
-            out[drug] = NearestIncrement(numbers[0], tolerance=0.10 if tolerance is None else tolerance)
+            out[drug] = NearestIncrement(
+                numbers[0], tolerance=0.10 if tolerance is None else tolerance
+            )
         elif kind == "vials" and numbers:
             out[drug] = VialBanding(numbers, tolerance=0.05 if tolerance is None else tolerance)
         elif kind == "strengths" and numbers:
@@ -615,8 +617,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"dosing: error: {_one_line(str(err))}")
         return EXIT_INVALID
     except KeyboardInterrupt:
-        _err("dosing: interrupted; the file being written was discarded and any file it would "
-             "have replaced is unchanged")
+        _err(
+            "dosing: interrupted; the file being written was discarded and any file it would "
+            "have replaced is unchanged"
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

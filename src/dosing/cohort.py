@@ -205,7 +205,9 @@ class _Lines:
             line = next(self._lines)
         except UnicodeDecodeError as err:
             raise DosingError(
-                "patients", "UTF-8 text", f"bytes that are not UTF-8 ({err.reason})",
+                "patients",
+                "UTF-8 text",
+                f"bytes that are not UTF-8 ({err.reason})",
                 "save the file as UTF-8",
             ) from None
         except OSError as err:
@@ -242,7 +244,9 @@ def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
         raise DosingError(
-            "patients header", _KNOWN_TEXT, f"no {', '.join(map(repr, missing))} {noun}",
+            "patients header",
+            _KNOWN_TEXT,
+            f"no {', '.join(map(repr, missing))} {noun}",
             f"the header row read: {', '.join(names)}",
         )
     return {name: index for index, name in enumerate(names)}
@@ -283,7 +287,11 @@ def _read_rows(
             yield Rejected(start, identifier or None, problem)
             continue
         yield PatientRow(
-            start, identifier, values["height"], values["weight"], values["start"],
+            start,
+            identifier,
+            values["height"],
+            values["weight"],
+            values["start"],
             values.get("choose", ""),
         )
 
@@ -376,20 +384,27 @@ def _schedule_rows(
         first = seen.get(item.identifier)
         if first is not None:
             yield Rejected(
-                item.line, item.identifier,
+                item.line,
+                item.identifier,
                 f"id must be unique in the file, got {item.identifier!r} (also on line {first})",
             )
             continue
         seen[item.identifier] = item.line
         try:
             patient = Patient(
-                height=item.height, weight=item.weight, identifier=item.identifier,
+                height=item.height,
+                weight=item.weight,
+                identifier=item.identifier,
                 accept_outlier=accept_outlier,
             )
             schedule = build_schedule(
-                protocol, patient, item.start, cycles=cycles,
+                protocol,
+                patient,
+                item.start,
+                cycles=cycles,
                 choices=parse_choose(item.choose) if item.choose else None,
-                bsa_formula=bsa_formula, today=today,
+                bsa_formula=bsa_formula,
+                today=today,
             )
         except DosingError as err:
             yield Rejected(item.line, item.identifier, str(err))
@@ -426,7 +441,8 @@ def cohort_header_lines(
     defaults = "; ".join(str(c) for c in resolve_choices(protocol).values())
     choices = (
         f"{defaults}; a patient's choose column replaces a default for that patient"
-        if defaults else "none"
+        if defaults
+        else "none"
     )
     cycle_note = "protocol default" if cycles is None else "requested"
     return [
@@ -674,8 +690,13 @@ class Progress:
     """
 
     def __init__(
-        self, stream: IO[str], *, total: int, width: int = 30,
-        clock: Callable[[], float] = time.monotonic, interval: float = 0.1,
+        self,
+        stream: IO[str],
+        *,
+        total: int,
+        width: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = 0.1,
     ) -> None:
         self._stream = stream
         self._total = max(total, 0)
@@ -734,7 +755,9 @@ def _output_kind(text: str) -> str:
         return "csv"
     if suffix in {".ics", ".md", ".json", ".html", ".htm", ".txt", ".markdown"}:
         raise OutputError(
-            "-o", "a .csv file or a folder", repr(text),
+            "-o",
+            "a .csv file or a folder",
+            repr(text),
             "for one file per patient give a folder, e.g. calendars/ --format "
             + (suffix.lstrip(".") if suffix.lstrip(".") in EXTENSIONS else "ics"),
         )
@@ -758,7 +781,9 @@ def run_cohort_command(
     kind = _output_kind(args.output)
     if kind == "csv" and args.format not in (None, "csv"):
         raise DosingError(
-            "--format", "used only when -o is a folder", repr(args.format),
+            "--format",
+            "used only when -o is a folder",
+            repr(args.format),
             "the combined file is always CSV",
         )
     fmt = args.format or "ics"
@@ -771,7 +796,10 @@ def run_cohort_command(
     total = _count_rows(args.patients) if show_progress else 0
     with open_patients(args.patients) as lines:
         results = schedule_patients(
-            protocol, lines, cycles=args.cycles, bsa_formula=args.bsa_formula,
+            protocol,
+            lines,
+            cycles=args.cycles,
+            bsa_formula=args.bsa_formula,
             accept_outlier=args.accept_outlier,
         )
         first = next(results, None)
@@ -789,8 +817,13 @@ def run_cohort_command(
         if kind == "csv":
             with _atomic_text(output, force=args.force) as stream:
                 summary = write_cohort_csv(
-                    stream, counted, protocol=protocol, cycles=args.cycles,
-                    bsa_formula=args.bsa_formula, generated_at=generated_at, on_rejected=rejected,
+                    stream,
+                    counted,
+                    protocol=protocol,
+                    cycles=args.cycles,
+                    bsa_formula=args.bsa_formula,
+                    generated_at=generated_at,
+                    on_rejected=rejected,
                 )
         else:
             if not output.is_dir():
@@ -798,7 +831,9 @@ def run_cohort_command(
                     output.mkdir()
                 except OSError as error:
                     raise OutputError(
-                        "-o", "a folder that exists or can be created", repr(args.output),
+                        "-o",
+                        "a folder that exists or can be created",
+                        repr(args.output),
                         error.strerror or type(error).__name__,
                     ) from None
 
@@ -806,7 +841,11 @@ def run_cohort_command(
                 return render(schedule, fmt, generated_at=generated_at)
 
             summary = write_cohort_files(
-                output, counted, render=draw, extension=EXTENSIONS[fmt], force=args.force,
+                output,
+                counted,
+                render=draw,
+                extension=EXTENSIONS[fmt],
+                force=args.force,
                 on_rejected=rejected,
             )
         if bar is not None:

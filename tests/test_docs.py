@@ -57,7 +57,7 @@ def test_public_api_is_pinned() -> None:
     """The public names are exactly these; a change here is an API change to note in CHANGELOG."""
     assert set(dosing.__all__) == {
         "VERIFICATION_NOTICE", "Administration", "BSAFormula", "Basis", "ChoiceError", "DateError",
-        "Dose", "DoseRule", "DosingError", "MeasurementError", "NearestIncrement", "OralStrengths",
+        "Dose", "DoseRule", "DosingError", "FormatError", "MeasurementError", "NearestIncrement", "OralStrengths",
         "OutputError", "Patient", "PlausibilityError", "Problem", "Protocol", "ProtocolError",
         "RoundingError", "RoundingPolicy", "Schedule", "ScheduleError", "TreatmentDay",
         "UnknownProtocolError", "VialBanding", "WeightPolicy", "__version__", "adjusted_body_weight",

@@ -112,7 +112,7 @@ def test_carfilzomib_is_capped_at_2_2_m2(rate, mg):
     dose = compute_dose(DoseRule.parse(rate, bsa_cap="2.2 m²"), LARGE)
     assert dose.final_mg == pytest.approx(mg)
     assert dose.measure == 2.2
-    assert dose.notes == ("BSA 2.58 m² (Mosteller) capped at 2.2 m²",)
+    assert dose.notes == ("BSA 2.582 m² (Mosteller) capped at 2.2 m²",)
     assert dose.modified
 
 

@@ -21,7 +21,7 @@ the trace says so and the dose stays unrounded.
 '56 mg/m² × 1.972 m² (Mosteller)'
 >>> big = compute_dose(rule, Patient(height="190 cm", weight="110 kg"))
 >>> big.mg, big.notes
-(<Quantity(123.2, 'milligram')>, ('BSA 2.41 m² (Mosteller) capped at 2.2 m²',))
+(<Quantity(123.2, 'milligram')>, ('BSA 2.409 m² (Mosteller) capped at 2.2 m²',))
 """
 
 from __future__ import annotations
@@ -36,7 +36,14 @@ from typing import TYPE_CHECKING, Protocol
 from dosing.bsa import BSAFormula
 from dosing.errors import MeasurementError, RoundingError
 from dosing.notation import format_amount, format_number, report_precision, round_half_up
-from dosing.units import Quantity, parse_quantity, parse_unit, registry
+from dosing.units import (
+    Quantity,
+    is_quantity,
+    parse_quantity,
+    parse_unit,
+    registry,
+    split_number_unit,
+)
 
 if TYPE_CHECKING:
     import pint
@@ -174,17 +181,13 @@ def _parse_rate_text(value: str, field: str) -> tuple[float, Basis]:
 def _parse_rate_any(value: object, *, field: str) -> tuple[float, Basis]:
     constraint = "mg, mg/m² or mg/kg"
     if isinstance(value, str):
-        text = value.strip()
-        number_part, _, unit_part = text.partition(" ")
-        if not unit_part:  # "56mg/m2"
-            split = len(text) - len(text.lstrip("0123456789.+-eE"))
-            number_part, unit_part = text[:split], text[split:]
+        number_part, unit_part = split_number_unit(value)
         try:
             amount = float(number_part)
         except ValueError:
             raise MeasurementError(field, f"a number and a unit ({constraint})", repr(value)) from None
         unit = parse_unit(unit_part, field=field)
-    elif _is_quantity(value):
+    elif is_quantity(value):
         magnitude = value.magnitude  # type: ignore[attr-defined]
         if not _finite_number(magnitude):
             raise MeasurementError(field, "a positive finite dose", repr(value))
@@ -202,18 +205,6 @@ def _parse_rate_any(value: object, *, field: str) -> tuple[float, Basis]:
 
 
 _BASIS_UNITS = {Basis.PER_M2: "mg/m**2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
-
-
-def _is_quantity(value: object) -> bool:
-    import pint
-
-    return isinstance(value, pint.Quantity)
-
-
-@cache
-def _reference_units() -> dict[Basis, pint.Unit]:
-    reg = registry()
-    return {basis: reg.Unit(text) for basis, text in _BASIS_UNITS.items()}
 
 
 def _basis_of(unit: pint.Unit) -> Basis | None:
@@ -254,9 +245,14 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _hundredths(value: float) -> bool:
+    """True for a whole number of hundredths of a mg, the step the searches work in."""
+    return abs(value * 100 - round(value * 100)) < 1e-6
+
+
 def _sizes_ok(sizes: object) -> bool:
     return isinstance(sizes, tuple | list) and bool(sizes) and all(
-        _finite_number(s) and 0.01 <= s <= 10_000 for s in sizes
+        _finite_number(s) and 0.01 <= s <= 10_000 and _hundredths(s) for s in sizes
     )
 
 
@@ -277,8 +273,15 @@ class NearestIncrement:
     tolerance: float = 0.10
 
     def __post_init__(self) -> None:
-        if not (_finite_number(self.increment_mg) and self.increment_mg > 0):
-            raise RoundingError("increment", "a positive number of mg", repr(self.increment_mg))
+        if not (
+            _finite_number(self.increment_mg)
+            and 0.01 <= self.increment_mg <= 10_000
+            and _hundredths(self.increment_mg)
+        ):
+            raise RoundingError(
+                "increment", "a whole number of hundredths of a mg from 0.01 to 10,000 mg",
+                repr(self.increment_mg),
+            )
         _check_tolerance(self.tolerance)
 
     def propose(self, mg: float) -> tuple[float, str] | None:
@@ -350,7 +353,7 @@ class OralStrengths:
 
     def __post_init__(self) -> None:
         if not _sizes_ok(self.strengths_mg):
-            raise RoundingError("strengths", "one or more strengths between 0.01 and 10,000 mg", repr(self.strengths_mg))
+            raise RoundingError("strengths", "one or more strengths of 0.01 to 10,000 mg in whole hundredths", repr(self.strengths_mg))
         if not (isinstance(self.max_units, int) and not isinstance(self.max_units, bool)
                 and 1 <= self.max_units <= 20):
             raise RoundingError("max_units", "between 1 and 20", repr(self.max_units))
@@ -379,7 +382,7 @@ class VialBanding:
 
     def __post_init__(self) -> None:
         if not _sizes_ok(self.vial_sizes_mg):
-            raise RoundingError("vial_sizes", "one or more sizes between 0.01 and 10,000 mg", repr(self.vial_sizes_mg))
+            raise RoundingError("vial_sizes", "one or more sizes of 0.01 to 10,000 mg in whole hundredths", repr(self.vial_sizes_mg))
         _check_tolerance(self.tolerance)
 
     def propose(self, mg: float) -> tuple[float, str] | None:
@@ -441,7 +444,7 @@ class Dose:
             return f"{rate} flat"
         if self.rule.basis is Basis.PER_KG:
             assert self.measure is not None
-            return f"{rate} × {format_amount(self.measure, 'kg', decimals=1)} actual weight"
+            return f"{rate} × {format_amount(self.measure, 'kg')} actual weight"
         assert self.measure is not None
         assert self.formula is not None
         capped = self.measure_uncapped is not None and self.measure_uncapped > self.measure
@@ -519,7 +522,8 @@ def dose_from_measure(
             used = rule.bsa_cap_m2
             label = formula.label if formula else "BSA"
             notes.append(
-                f"BSA {format_amount(measure, 'm²')} ({label}) capped at {format_amount(used, 'm²')}"
+                f"BSA {format_amount(measure, 'm²', decimals=3)} ({label}) capped at "
+                f"{format_amount(used, 'm²', decimals=3)}"
             )
         assert used is not None
         calculated = rule.amount * used
@@ -572,8 +576,3 @@ def _apply_rounding(
         f"rounded from {shown} to {format_amount(value, 'mg')} ({made_of}; "
         f"{_percent(change)} change, within {_percent(policy.tolerance)})"
     ), ""
-
-
-def policies_for(drugs: Sequence[str], policy: RoundingPolicy) -> dict[str, RoundingPolicy]:
-    """The same rounding policy for several drugs, as :func:`dosing.schedule.build_schedule` takes."""
-    return dict.fromkeys(drugs, policy)

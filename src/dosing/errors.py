@@ -20,6 +20,7 @@ __all__ = [
     "ChoiceError",
     "DateError",
     "DosingError",
+    "FormatError",
     "MeasurementError",
     "OutputError",
     "PlausibilityError",
@@ -77,6 +78,14 @@ class ScheduleError(DosingError):
 
 class UnknownProtocolError(DosingError):
     """A protocol id or alias that matches no known protocol."""
+
+
+class FormatError(DosingError, ValueError):
+    """A malformed value in a protocol file (days, cycle ranges).
+
+    It is also a :class:`ValueError`, so that validation collects it with the file's other
+    problems instead of stopping at the first.
+    """
 
 
 class OutputError(DosingError):

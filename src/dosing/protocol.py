@@ -16,9 +16,10 @@ Validation reports every problem in a file at once, each with its location.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -39,8 +40,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from dosing.dose import Basis, DoseRule
-from dosing.errors import ChoiceError, DosingError, Problem, ProtocolError, UnknownProtocolError
+from dosing.errors import (
+    ChoiceError,
+    DosingError,
+    FormatError,
+    Problem,
+    ProtocolError,
+    UnknownProtocolError,
+)
 from dosing.notation import format_amount, format_number
+from dosing.units import split_number_unit
 
 __all__ = [
     "MAX_CYCLES",
@@ -97,13 +106,11 @@ class CycleRange:
             first = int(m[1])
             last = None if m[2] else int(m[3]) if m[3] else first
         else:
-            raise ValueError(
-                f"cycles must be a number or a range such as '3-6' or '7+', got {value!r}"
-            )
+            raise FormatError("cycles", "a number or a range such as '3-6' or '7+'", repr(value))
         if first < 1 or first > MAX_CYCLES:
-            raise ValueError(f"cycles must start between 1 and {MAX_CYCLES}, got {value!r}")
+            raise FormatError("cycles", f"to start between 1 and {MAX_CYCLES}", repr(value))
         if last is not None and last < first:
-            raise ValueError(f"cycles must not end before they start, got {value!r}")
+            raise FormatError("cycles", "a range that does not end before it starts", repr(value))
         return cls(first, last)
 
     def contains(self, cycle: int) -> bool:
@@ -135,9 +142,7 @@ def parse_days(value: object) -> tuple[int, ...]:
     elif isinstance(value, list | tuple):
         parts = list(value)
     else:
-        raise ValueError(
-            f"days must be a list such as [1, 8, 15] or text such as '1-21', got {value!r}"
-        )
+        raise FormatError("days", "a list such as [1, 8, 15] or text such as '1-21'", repr(value))
     days: list[int] = []
     for part in parts:
         if isinstance(part, int) and not isinstance(part, bool):
@@ -145,20 +150,20 @@ def parse_days(value: object) -> tuple[int, ...]:
             continue
         m = _DAY_PART.match(part) if isinstance(part, str) else None
         if not m:
-            raise ValueError(f"days must be whole numbers or ranges such as '1-21', got {part!r}")
+            raise FormatError("days", "whole numbers or ranges such as '1-21'", repr(part))
         first, last = int(m[1]), int(m[2]) if m[2] else int(m[1])
         if last < first or last - first > _MAX_DAY_SPAN:
-            raise ValueError(
-                f"a day range must run forwards over at most {_MAX_DAY_SPAN} days, got {part!r}"
+            raise FormatError(
+                "days", f"ranges that run forwards over at most {_MAX_DAY_SPAN} days", repr(part)
             )
         days.extend(range(first, last + 1))
+        if len(days) > _MAX_DAY_SPAN:
+            raise FormatError("days", f"at most {_MAX_DAY_SPAN} days", f"{len(days)} or more")
     if not days:
-        raise ValueError("days must list at least one day, got none")
-    duplicated = sorted({d for d in days if days.count(d) > 1})
+        raise FormatError("days", "a list of at least one day", "none")
+    duplicated = sorted(day for day, n in Counter(days).items() if n > 1)
     if duplicated:
-        raise ValueError(
-            f"days must not repeat, got {', '.join(map(str, duplicated))} more than once"
-        )
+        raise FormatError("days", "free of repeats", f"{', '.join(map(str, duplicated))} more than once")
     return tuple(sorted(days))
 
 
@@ -410,13 +415,12 @@ class Protocol(_Model):
         out = {}
         for drug in self.drugs:
             choice = choices.get(drug.name)
-            text = (
-                drug.dose
-                if choice is None
-                else f"{format_number(choice.value, decimals=6)} {choice.unit}"
-            )
-            assert text is not None
-            out[drug.name] = DoseRule.parse(text, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
+            if choice is None:
+                assert drug.dose is not None  # validation: a dose or a choice
+                out[drug.name] = DoseRule.parse(drug.dose, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
+            else:  # the chosen number in the choice's unit, without a round trip through text
+                unit = DoseRule.parse(f"1 {choice.unit}", bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
+                out[drug.name] = replace(unit, amount=choice.value * unit.amount)
         return out
 
     def step_up_rule(self, step: StepUp) -> DoseRule:
@@ -855,11 +859,7 @@ def _choice_value(raw: object, choice: Choice, drug: str, unit_text: str) -> flo
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         value = float(raw)
     elif isinstance(raw, str) and len(raw) <= 40:
-        text = raw.strip()
-        number, _, unit = text.partition(" ")
-        if not unit:
-            split = len(text) - len(text.lstrip("0123456789.+-"))
-            number, unit = text[:split], text[split:]
+        number, unit = split_number_unit(raw)
         try:
             value = float(number)
         except ValueError:
@@ -888,8 +888,3 @@ def _basis_or_none(text: object) -> Basis | None:
         return DoseRule.parse(text).basis
     except DosingError:
         return None
-
-
-def unit_basis(unit: str) -> Basis:
-    """The basis of a choice unit (``mg/m2`` → per m²)."""
-    return DoseRule.parse(f"1 {unit}").basis

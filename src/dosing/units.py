@@ -32,12 +32,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATININE_MOLAR_MASS_G_PER_MOL",
+    "is_quantity",
     "Quantity",
     "parse_creatinine",
     "parse_length",
     "parse_mass",
     "parse_quantity",
     "parse_unit",
+    "split_number_unit",
     "registry",
 ]
 
@@ -108,19 +110,33 @@ def _normalise_unit_text(text: str) -> str:
     return re.sub(r"(?<=[A-Za-z])([23])\b", r"**\1", text)
 
 
-def parse_unit(text: str, *, field: str) -> pint.Unit:
+def split_number_unit(text: str) -> tuple[str, str]:
+    """Split ``"56 mg/m2"`` or ``"56mg/m2"`` into the number's text and the unit's text.
+
+    >>> split_number_unit("56mg/m2"), split_number_unit(" 36 mg/m² ")
+    (('56', 'mg/m2'), ('36', 'mg/m²'))
+    """
+    stripped = text.strip()
+    number, _, unit = stripped.partition(" ")
+    if not unit:
+        split = len(stripped) - len(stripped.lstrip("0123456789.+-eE"))
+        number, unit = stripped[:split], stripped[split:]
+    return number, unit.strip()
+
+
+def parse_unit(
+    text: str, *, field: str, constraint: str = "a unit such as 'mg', 'mg/m²' or 'mg/kg'"
+) -> pint.Unit:
     """Parse a unit such as ``"mg/m²"`` or ``"mg/kg"`` in the shared registry.
 
     >>> str(parse_unit("mg/m2", field="dose"))
     'mg/m²'
     """
     if not isinstance(text, str) or not _UNIT_TEXT.match(text.strip() or "?"):
-        raise MeasurementError(field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text))
+        raise MeasurementError(field, constraint, repr(text))
     unit = _cached_unit(text)
     if unit is None:
-        raise MeasurementError(
-            field, "a unit such as 'mg', 'mg/m²' or 'mg/kg'", repr(text), "check the spelling"
-        )
+        raise MeasurementError(field, constraint, repr(text), "check the spelling")
     return unit
 
 
@@ -167,7 +183,7 @@ def parse_quantity(
         quantity = reg.Quantity(_finite_float(value, field), default_unit)
     elif isinstance(value, str):
         quantity = _parse_text(value, field=field, constraint=constraint, default_unit=default_unit)
-    elif _is_quantity(value):
+    elif is_quantity(value):
         magnitude = getattr(value, "magnitude", None)
         if not isinstance(magnitude, int | float) or isinstance(magnitude, bool):
             raise MeasurementError(field, constraint, repr(value))
@@ -176,7 +192,7 @@ def parse_quantity(
             quantity = value
         else:  # a quantity from another registry: re-create it here, by its unit's name
             unit_text = format(getattr(value, "units"), "D")  # noqa: B009
-            quantity = reg.Quantity(float(magnitude), parse_unit(unit_text, field=field))
+            quantity = reg.Quantity(float(magnitude), parse_unit(unit_text, field=field, constraint=constraint))
     else:
         raise MeasurementError(field, constraint, f"{type(value).__name__} {value!r}")
     if not math.isfinite(quantity.magnitude):
@@ -199,7 +215,8 @@ def _finite_float(value: float, field: str) -> float:
         raise MeasurementError(field, "a finite number", "an integer too large for a float") from None
 
 
-def _is_quantity(value: object) -> bool:
+def is_quantity(value: object) -> bool:
+    """True for a pint quantity from any registry."""
     import pint
 
     return isinstance(value, pint.Quantity)
@@ -231,7 +248,7 @@ def _parse_text(
         if default_unit is None:
             raise MeasurementError(field, constraint, repr(text), "give the unit explicitly")
         return reg.Quantity(number, default_unit)
-    unit = parse_unit(unit_text, field=field)
+    unit = parse_unit(unit_text, field=field, constraint=constraint)
     return reg.Quantity(number, unit)
 
 

@@ -16,9 +16,9 @@ Validation reports every problem in a file at once, each with its location.
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
@@ -143,6 +143,8 @@ def parse_days(value: object) -> tuple[int, ...]:
         parts = list(value)
     else:
         raise FormatError("days", "a list such as [1, 8, 15] or text such as '1-21'", repr(value))
+    if len(parts) > _MAX_DAY_SPAN:
+        raise FormatError("days", f"at most {_MAX_DAY_SPAN} days", f"{len(parts)} entries")
     days: list[int] = []
     for part in parts:
         if isinstance(part, int) and not isinstance(part, bool):
@@ -165,6 +167,12 @@ def parse_days(value: object) -> tuple[int, ...]:
     if duplicated:
         raise FormatError("days", "free of repeats", f"{', '.join(map(str, duplicated))} more than once")
     return tuple(sorted(days))
+
+
+def _some(values: Sequence[int], limit: int = 10) -> str:
+    """``29, 30, 31`` or, for a long list, its first ``limit`` values and the count."""
+    shown = ", ".join(map(str, values[:limit]))
+    return shown if len(values) <= limit else f"{shown}, ... ({len(values)} in all)"
 
 
 def _check_rule(text: str, field: str, **caps: object) -> DoseRule:
@@ -210,8 +218,7 @@ class DayBlock(_Model):
             beyond = [d for d in self.days if d > length]
             if beyond:
                 problems.append(
-                    f"days must lie within the {length}-day cycle, got "
-                    f"{', '.join(map(str, beyond))}"
+                    f"days must lie within the {length}-day cycle, got {_some(beyond)}"
                 )
         early = [d for d in self.days if d < 1]
         if early and self.cycles.first != 1:
@@ -771,9 +778,9 @@ def get_protocol(name: str, *, extra: Iterable[Protocol] = ()) -> Protocol:
             protocol = _load_builtin(file)
             if _key(protocol.id) == wanted:
                 return protocol
-    file = _builtin_labels().get(wanted)
-    if file is not None:
-        return _load_builtin(file)
+    by_label = _builtin_labels().get(wanted)
+    if by_label is not None:
+        return _load_builtin(by_label)
     candidates = extras + list(builtin_protocols())
     ids = sorted({p.id for p in candidates}, key=str.lower)
     labels = {_key(label): p.id for p in candidates for label in (p.id, *p.aliases)}

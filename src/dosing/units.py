@@ -32,15 +32,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATININE_MOLAR_MASS_G_PER_MOL",
-    "is_quantity",
     "Quantity",
+    "is_quantity",
     "parse_creatinine",
     "parse_length",
     "parse_mass",
     "parse_quantity",
     "parse_unit",
-    "split_number_unit",
     "registry",
+    "split_number_unit",
 ]
 
 #: Molar mass of creatinine (C4H7N3O) used to convert µmol/L to mg/dL: 1 mg/dL = 88.4 µmol/L.

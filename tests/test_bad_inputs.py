@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -218,6 +220,77 @@ def test_interrupted_write_keeps_the_old_file(
     assert [p.name for p in tmp_path.iterdir()] == ["out.ics"]
 
 
+def _stream_then_fail(target: Path, error: BaseException) -> None:
+    with _files.atomic_output(target, force=True) as out:
+        out.write("patient,date\r\n")
+        raise error
+
+
+def test_failed_stream_keeps_the_old_file(tmp_path: Path) -> None:
+    """A text stream that fails half-way (disk full, or any error) leaves the old file alone."""
+    target = tmp_path / "all.csv"
+    target.write_bytes(b"old rows")
+    disk_full = OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(OutputError, match="the disk is full; nothing was written"):
+        _stream_then_fail(target, disk_full)
+    with pytest.raises(MeasurementError, match="height"):
+        _stream_then_fail(target, MeasurementError("height", "a length", "'tall'"))
+    assert target.read_bytes() == b"old rows"
+    assert [p.name for p in tmp_path.iterdir()] == ["all.csv"]
+
+
+def test_atomic_output_checks_the_target_before_creating_anything(tmp_path: Path) -> None:
+    """A folder, an existing file without force, or a missing folder is refused up front."""
+    (tmp_path / "old.csv").write_text("keep", encoding="utf-8")
+    cases = [
+        (tmp_path, "a file path, not a folder"),
+        (tmp_path / "old.csv", "does not exist yet"),
+        (tmp_path / "no" / "new.csv", "in an existing folder"),
+    ]
+    for target, fragment in cases:
+        with pytest.raises(OutputError, match=fragment), _files.atomic_output(target):
+            pytest.fail("the block must not run")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.csv"]
+
+
+@pytest.fixture
+def umask() -> Iterator[Callable[[int], None]]:
+    """Set the process umask for one test and restore it afterwards."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield os.umask
+    os.umask(previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_new_file_mode_follows_the_umask(
+    tmp_path: Path, umask: Callable[[int], None], mask: int
+) -> None:
+    """A new output file gets 0o666 minus the umask, like any file a program creates."""
+    umask(mask)
+    written = _files.write_atomic(tmp_path / "out.csv", "x")
+    with _files.atomic_output(tmp_path / "stream.csv") as out:
+        out.write("x")
+    assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~mask
+    assert stat.S_IMODE((tmp_path / "stream.csv").stat().st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600, 0o664])
+def test_replaced_file_keeps_its_mode(
+    tmp_path: Path, umask: Callable[[int], None], mode: int
+) -> None:
+    """With force, the new content replaces the file but its permission bits stay as they were."""
+    umask(0o077)
+    target = tmp_path / "out.ics"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    _files.write_atomic(target, b"new", force=True)
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
 # -- the command line ----------------------------------------------------------------------
 
 GOOD = [
@@ -327,6 +400,20 @@ def test_cli_refuses_to_replace_without_force(
     assert target.read_text(encoding="utf-8") == "keep me"
     assert main([*GOOD, "-o", str(target), "--force"]) == 0
     assert target.read_text(encoding="utf-8").startswith("# KRd dosing calendar")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_cli_force_keeps_the_mode_of_the_replaced_file(
+    tmp_path: Path, umask: Callable[[int], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dosing calendar -o FILE --force` keeps a 0o644 file at 0o644, and a new file follows the umask."""
+    umask(0o022)
+    target = tmp_path / "out.csv"
+    assert main([*GOOD, "-o", str(target)]) == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert main([*GOOD, "-o", str(target), "--force"]) == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    capsys.readouterr()
 
 
 def test_cli_refuses_a_missing_output_folder(

@@ -451,3 +451,38 @@ def test_naive_generation_time_is_a_dosing_error() -> None:
     )
     with pytest.raises(DateError, match="generated_at must be a time-zone-aware datetime"):
         to_csv(schedule, generated_at=dt.datetime(2026, 1, 1))
+
+
+LIBRARY_TYPE_CASES = [
+    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), {"height": 175}, "2026-01-05", today=TODAY),  # type: ignore[arg-type]
+     "patient must be a dosing.Patient"),
+    (lambda: dosing.build_schedule("KRd", _patient(), "2026-01-05", today=TODAY),  # type: ignore[arg-type]
+     "protocol must be a dosing.Protocol"),
+    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", choices="carfilzomib=36", today=TODAY),  # type: ignore[arg-type]
+     "choices must be a mapping of drug to value"),
+    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", rounding={"carfilzomib": 5}, today=TODAY),  # type: ignore[dict-item]
+     "rounding['carfilzomib'] must be a rounding policy"),
+    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", today=dt.datetime(2026, 1, 1)),
+     "today must be a date"),
+    (lambda: dosing.creatinine_clearance(age_years=65, weight="70 kg", serum_creatinine_mg_dl="1.4", sex="male", weight_policy="actual"),  # type: ignore[arg-type]
+     "serum_creatinine must be a number"),
+    (lambda: dosing.loads_protocol(b"id = 'x'"),  # type: ignore[arg-type]
+     "the protocol must be text (str), got bytes"),
+]
+
+
+@pytest.mark.parametrize(("call", "fragment"), LIBRARY_TYPE_CASES, ids=[c[1] for c in LIBRARY_TYPE_CASES])
+def test_library_refuses_wrong_kinds_of_argument(call: object, fragment: str) -> None:
+    """An argument of the wrong kind is a DosingError naming it, not a crash further in."""
+    with pytest.raises(DosingError) as info:
+        call()  # type: ignore[operator]
+    assert fragment in str(info.value)
+
+
+def test_generation_time_must_be_a_datetime() -> None:
+    """A date where a datetime is expected is refused by every exporter's header."""
+    from dosing.export.table import to_csv
+
+    schedule = dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", cycles=1, today=TODAY)
+    with pytest.raises(DateError, match="generated_at must be a time-zone-aware datetime"):
+        to_csv(schedule, generated_at=dt.date(2026, 1, 1))  # type: ignore[arg-type]

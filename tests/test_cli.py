@@ -309,3 +309,12 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("dosing: error: height must be a length")
     assert result.stderr.count("\n") == 1
+
+
+def test_csv_numbers_have_no_thousands_separators(capsys: pytest.CaptureFixture[str]) -> None:
+    """Dose and calculated cells are plain numbers a spreadsheet in any locale reads as numbers."""
+    _, out, _ = _run(["calendar", "D-KRd", *PATIENT, "--cycles", "1", "--format", "csv", *FIXED], capsys)
+    row = next(r for r in csv.reader(io.StringIO(out)) if r[:4] == ["2026-01-05", "1", "1", "daratumumab"])
+    assert row[4:7] == ["1280", "mg", "IV"]
+    assert row[8] == "1280"
+    assert "# protocol: D-KRd: Daratumumab, carfilzomib, lenalidomide and dexamethasone (newly diagnosed); built in" in out

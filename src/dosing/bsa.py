@@ -190,6 +190,9 @@ def creatinine_clearance(
     if policy is None:
         raise DosingError("weight_policy", "one of actual, ideal, adjusted", repr(weight_policy))
     sex_value = _sex(sex)
+    for name, number in (("serum_creatinine", serum_creatinine_mg_dl), ("age", age_years)):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise MeasurementError(name, "a number", repr(number))
     if not (0 < serum_creatinine_mg_dl < 100 and math.isfinite(serum_creatinine_mg_dl)):
         raise MeasurementError("serum_creatinine", "above 0 mg/dL", repr(serum_creatinine_mg_dl))
     if not (0 <= age_years < 140):

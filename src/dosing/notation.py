@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-__all__ = ["format_amount", "format_number", "report_precision", "round_half_up"]
+__all__ = ["format_amount", "format_number", "plain_number", "report_precision", "round_half_up"]
 
 _UNIT_SPELLING = {"U": "units", "u": "units", "IU": "units", "unit": "units", "m**2": "m²",
                   "mg/m**2": "mg/m²", "mg/m2": "mg/m²", "m2": "m²"}
@@ -62,6 +62,18 @@ def format_number(value: float, *, decimals: int = 2) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in {"-0", ""} else text
+
+
+def plain_number(value: float, *, decimals: int = 4) -> str:
+    """A number for a data column: no separators, no trailing zeros (``1280``, ``110.4335``).
+
+    Spreadsheets in any locale and CSV readers take it as a number; the ISMP forms with
+    thousands separators are for text a person reads.
+
+    >>> plain_number(1280.0), plain_number(110.43349), plain_number(0.5)
+    ('1280', '110.4335', '0.5')
+    """
+    return format_number(value, decimals=decimals).replace(",", "")
 
 
 def format_amount(value: float, unit: str, *, decimals: int = 2) -> str:

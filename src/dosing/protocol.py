@@ -649,6 +649,8 @@ def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
     """
     import tomllib
 
+    if not isinstance(text, str):
+        raise ProtocolError(origin, [Problem("", f"the protocol must be text (str), got {type(text).__name__}")])
     if len(text) > MAX_FILE_BYTES:
         raise ProtocolError(
             origin,

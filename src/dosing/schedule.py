@@ -101,6 +101,8 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
         raise DateError(field, "an ISO date YYYY-MM-DD", repr(value))
     from dateutil.relativedelta import relativedelta
 
+    if today is not None and (isinstance(today, dt.datetime) or not isinstance(today, dt.date)):
+        raise DateError("today", "a date (datetime.date)", repr(today))
     today = today or dt.date.today()
     earliest = today - relativedelta(years=START_WINDOW_YEARS[0])
     latest = today + relativedelta(years=START_WINDOW_YEARS[1])
@@ -280,6 +282,7 @@ def build_schedule(
     rounding policy. The start date must lie within 10 years before and 5 years after
     ``today`` (the system date unless given).
     """
+    _check_types(protocol, patient, choices, rounding)
     first_day = parse_date(start, today=today)
     count = _cycle_count(protocol, cycles)
     resolved = resolve_choices(protocol, choices)
@@ -359,6 +362,28 @@ def build_schedule(
         rounding=MappingProxyType(policies),
         administrations=tuple(administrations),
     )
+
+
+def _check_types(protocol: object, patient: object, choices: object, rounding: object) -> None:
+    """Refuse arguments of the wrong kind with a DosingError instead of a crash further in."""
+    from dosing.patient import Patient
+
+    if not isinstance(protocol, Protocol):
+        raise ScheduleError("protocol", "a dosing.Protocol (see get_protocol)", type(protocol).__name__)
+    if not isinstance(patient, Patient):
+        raise ScheduleError("patient", "a dosing.Patient", type(patient).__name__)
+    if choices is not None and not isinstance(choices, Mapping):
+        raise ScheduleError("choices", "a mapping of drug to value, e.g. {'carfilzomib': 36}", repr(choices))
+    if rounding is None:
+        return
+    if not isinstance(rounding, Mapping):
+        raise ScheduleError("rounding", "a mapping of drug to rounding policy", repr(rounding))
+    for drug, policy in rounding.items():
+        if not all(hasattr(policy, name) for name in ("propose", "describe", "tolerance")):
+            raise ScheduleError(
+                f"rounding[{drug!r}]", "a rounding policy (NearestIncrement, OralStrengths, VialBanding)",
+                repr(policy),
+            )
 
 
 def _step_overrides(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dosing.errors import DateError
-from dosing.notation import format_amount, format_number
+from dosing.notation import format_amount, plain_number
 from dosing.schedule import VERIFICATION_NOTICE, Administration, Schedule
 
 __all__ = ["COLUMNS", "Header", "Row", "header", "row", "rows"]
@@ -28,6 +28,8 @@ class Header:
 
 def generated_text(generated_at: dt.datetime | None) -> str:
     """The generation time as ISO 8601 UTC (``2026-01-05T09:00:00Z``)."""
+    if generated_at is not None and not isinstance(generated_at, dt.datetime):
+        raise DateError("generated_at", "a time-zone-aware datetime", repr(generated_at))
     moment = generated_at or dt.datetime.now(dt.UTC)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise DateError("generated_at", "a time-zone-aware datetime", repr(moment), "add tzinfo, e.g. UTC")
@@ -42,7 +44,8 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         fields.append((f"patient {label}" if label == "identifier" else label, text))
     formula = schedule.bsa_formula.label + (" (default)" if schedule.bsa_formula_is_default else "")
     fields.append(("BSA", f"{format_amount(schedule.bsa_m2, 'm²', decimals=3)} ({formula})"))
-    fields.append(("protocol", f"{p.id}: {p.name} ({p.setting})"))
+    origin = "built in" if p.origin.startswith("builtin:") else f"from {p.origin}"
+    fields.append(("protocol", f"{p.id}: {p.name} ({p.setting}); {origin}"))
     choices = "; ".join(str(c) for c in schedule.choices.values()) or "none"
     fields.append(("choices", choices))
     cycle_note = "protocol default" if schedule.cycles_is_default else "requested"
@@ -103,11 +106,11 @@ def row(admin: Administration) -> Row:
         cycle=admin.cycle,
         day=admin.day,
         drug=admin.drug,
-        dose=format_number(dose.final_mg),
+        dose=plain_number(dose.final_mg, decimals=2),
         unit="mg",
         route=admin.route,
         basis=dose.basis,
-        calculated=format_amount(dose.calculated_mg, "mg", decimals=4),
+        calculated=plain_number(dose.calculated_mg),
         reason=admin.reason,
         dose_mg=dose.final_mg,
     )

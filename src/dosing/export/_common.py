@@ -25,6 +25,15 @@ class Header:
     protocol_notes: tuple[str, ...]
     notice: str = VERIFICATION_NOTICE
 
+    def lines(self) -> list[str]:
+        """The header as lines of text: title, fields, notes, protocol notes, the notice."""
+        out = [self.title]
+        out += [f"{label}: {text}" for label, text in self.fields]
+        out += [f"note: {n}" for n in self.notes]
+        out += [f"protocol note: {n}" for n in self.protocol_notes]
+        out.append(f"NOTICE: {self.notice}")
+        return out
+
 
 def generated_text(generated_at: dt.datetime | None) -> str:
     """The generation time as ISO 8601 UTC (``2026-01-05T09:00:00Z``)."""

@@ -318,12 +318,7 @@ def _span_text(span: dt.timedelta) -> str:
 
 
 def _header_text(head: Header) -> str:
-    lines = [head.title, ""]
-    lines += [f"{label}: {text}" for label, text in head.fields]
-    lines += [f"note: {n}" for n in head.notes]
-    lines += [f"protocol note: {n}" for n in head.protocol_notes]
-    lines += ["", f"NOTICE: {head.notice}"]
-    return _clean("\n".join(lines))
+    return _clean("\n".join(head.lines()))
 
 
 def _essentials(head: Header, timing: _Timing) -> str:

@@ -29,8 +29,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from dosing.export._common import COLUMNS, Header, Row, generated_text, header, rows
-from dosing.notation import format_number
+from dosing.export._common import COLUMNS, Row, generated_text, header, rows
 from dosing.schedule import Schedule
 
 __all__ = [
@@ -85,15 +84,6 @@ def markdown_cell(value: object) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _header_lines(head: Header) -> list[str]:
-    lines = [head.title]
-    lines += [f"{label}: {text}" for label, text in head.fields]
-    lines += [f"note: {n}" for n in head.notes]
-    lines += [f"protocol note: {n}" for n in head.protocol_notes]
-    lines.append(f"NOTICE: {head.notice}")
-    return lines
-
-
 def comment_line(text: str) -> str:
     r"""A ``#`` comment line for the top of a CSV file: one line, no control characters.
 
@@ -119,7 +109,7 @@ def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> st
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for line in _header_lines(header(schedule, generated_at=generated_at)):
+    for line in header(schedule, generated_at=generated_at).lines():
         out.write(comment_line(line))
     writer.writerow(COLUMNS)
     write_csv_rows(out, rows(schedule))
@@ -234,7 +224,7 @@ def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
 def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
     """An aligned plain-text table for the terminal, header block first."""
     head = header(schedule, generated_at=generated_at)
-    lines = [plain_text(line) for line in _header_lines(head)]
+    lines = [plain_text(line) for line in head.lines()]
     shown = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "reason")
     table = [shown] + [
         (r.date, str(r.cycle), str(r.day), r.drug, r.dose, r.unit, r.route, r.basis, r.reason)
@@ -248,15 +238,4 @@ def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
             for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))
         ]
         lines.append("  ".join([*cells, plain_text(row[-1])]).rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def totals_text(schedule: Schedule) -> str:
-    """Per-drug totals per cycle, for ``dosing calendar --totals``."""
-    lines = ["drug  cycle  doses  total  cumulative"]
-    for t in schedule.totals():
-        lines.append(
-            f"{t.drug}  {t.cycle}  {t.administrations}  {format_number(t.total_mg)} mg  "
-            f"{format_number(t.cumulative_mg)} mg"
-        )
     return "\n".join(lines) + "\n"

@@ -47,7 +47,13 @@ from pydantic import (
 
 from dosing.bsa import BSAFormula, bsa_m2
 from dosing.errors import DateError, DosingError, MeasurementError, PlausibilityError
-from dosing.units import Quantity, parse_creatinine, parse_length, parse_mass
+from dosing.units import (
+    CREATININE_MOLAR_MASS_G_PER_MOL,
+    Quantity,
+    parse_creatinine,
+    parse_length,
+    parse_mass,
+)
 
 __all__ = ["PLAUSIBLE", "Patient"]
 
@@ -70,17 +76,13 @@ def _quantity_text(q: pint.Quantity[float]) -> str:
     return f"{_fmt(q.magnitude)} {q.units:~P}"
 
 
-def _serialize_quantity(q: pint.Quantity[float]) -> str:
-    return _quantity_text(q)
-
-
 def _unit_hint(field: str, value: float, raw: object) -> str:
     """Suggest the unit a value probably was meant in, or return ``""``."""
     low, high = PLAUSIBLE[field][0], PLAUSIBLE[field][1]
     candidates: dict[str, list[tuple[str, float]]] = {
         "height": [("in", 2.54), ("m", 100.0), ("mm", 0.1)],
         "weight": [("kg", 1.0), ("lb", 0.45359237)],
-        "serum_creatinine": [("µmol/L", 113.12 / 10_000), ("mg/dL", 1.0)],
+        "serum_creatinine": [("µmol/L", CREATININE_MOLAR_MASS_G_PER_MOL / 10_000), ("mg/dL", 1.0)],
     }
     number = raw if isinstance(raw, int | float) else _leading_number(raw)
     if number is None:
@@ -129,19 +131,19 @@ _QuantityJSON = WithJsonSchema({"type": "string", "examples": ["175 cm", "69 in"
 Height = Annotated[
     pint.Quantity[float],
     BeforeValidator(parse_length),
-    PlainSerializer(_serialize_quantity, return_type=str),
+    PlainSerializer(_quantity_text, return_type=str),
     _QuantityJSON,
 ]
 Weight = Annotated[
     pint.Quantity[float],
     BeforeValidator(parse_mass),
-    PlainSerializer(_serialize_quantity, return_type=str),
+    PlainSerializer(_quantity_text, return_type=str),
     WithJsonSchema({"type": "string", "examples": ["80 kg", "176 lb"]}),
 ]
 Creatinine = Annotated[
     pint.Quantity[float],
     BeforeValidator(parse_creatinine),
-    PlainSerializer(_serialize_quantity, return_type=str),
+    PlainSerializer(_quantity_text, return_type=str),
     WithJsonSchema({"type": "string", "examples": ["1.1 mg/dL", "97 µmol/L"]}),
 ]
 

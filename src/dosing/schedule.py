@@ -109,7 +109,8 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
     if not earliest <= day <= latest:
         raise DateError(
             field,
-            f"between {earliest.isoformat()} and {latest.isoformat()} (10 years back, 5 ahead)",
+            f"between {earliest.isoformat()} and {latest.isoformat()} "
+            f"({START_WINDOW_YEARS[0]} years back, {START_WINDOW_YEARS[1]} ahead)",
             day.isoformat(),
             "check the year",
         )

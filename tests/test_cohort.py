@@ -7,18 +7,20 @@ import datetime as dt
 import io
 import itertools
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import dosing
-from dosing._cli import main
+from dosing._cli import Progress, main
 from dosing.cohort import (
     COHORT_COLUMNS,
-    Progress,
     Rejected,
     Scheduled,
+    cohort_header_lines,
     parse_choose,
     read_patients,
     safe_file_name,
@@ -27,7 +29,7 @@ from dosing.cohort import (
     write_cohort_files,
 )
 from dosing.errors import DosingError
-from dosing.export._common import rows
+from dosing.export._common import header, rows
 from dosing.export.table import to_csv, write_csv_rows
 
 TODAY = dt.date.today()
@@ -168,6 +170,73 @@ def test_header_block_comes_once_with_the_notice_and_settings(tmp_path):
     assert any(ln.startswith("# choices: dexamethasone 40 mg (default)") for ln in comments)
     assert "# generated: 2026-01-01T00:00:00Z" in comments
     assert all(ln.startswith("#") for ln in text.split("patient,date,")[0].splitlines())
+
+
+def test_each_patient_gets_a_line_with_measurements_bsa_and_choices(tmp_path):
+    """Before its rows, each patient has a `# patient` line: height, weight, BSA, choices."""
+    patients = _write(tmp_path / "patients.csv", MIXED)
+    out = tmp_path / "all.csv"
+    _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
+    lines = out.read_bytes().decode("utf-8").split("\r\n")
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("# patient ")]
+    assert [lines[i].split(":")[0] for i in starts[:2]] == ["# patient P001", "# patient P003"]
+    for i in starts:
+        assert not lines[i - 1].startswith("# patient ")
+        assert not lines[i + 1].startswith("#")
+    assert lines[starts[1]] == (
+        "# patient P003: height 175.3 cm, weight 79.83 kg, BSA 1.971 m² (Mosteller), "
+        "choices: dexamethasone 20 mg (chosen)"
+    )
+    assert "dexamethasone 40 mg (default)" in lines[starts[0]]
+    assert "(chosen)" not in lines[starts[0]]
+
+
+def test_patient_lines_never_hand_a_spreadsheet_a_formula(tmp_path):
+    """Read as a spreadsheet would, no cell of the file - comment lines too - starts a formula."""
+    patients = _write(tmp_path / "patients.csv", MIXED)
+    out = tmp_path / "all.csv"
+    _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
+    text = out.read_bytes().decode("utf-8")
+    assert f"# patient {HOSTILE}: height 180 cm" in text
+    for cells in csv.reader(io.StringIO(text)):
+        for cell in cells:
+            if cell.lstrip()[:1] in {"=", "+", "-", "@"}:
+                float(cell)
+
+
+def test_header_block_is_the_export_header_without_the_patient_fields():
+    """The block repeats `header()`'s protocol-wide fields and drops measurements, BSA and dates."""
+    protocol = dosing.get_protocol("KRd")
+    moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    lines = cohort_header_lines(protocol, generated_at=moment)
+    patient = dosing.Patient(height="175 cm", weight="80 kg", identifier="P1")
+    single = dosing.build_schedule(protocol, patient, START)
+    shared = {"protocol", "generated", "sources"}
+    for label, text in header(single, generated_at=moment).fields:
+        if label in shared:
+            assert f"{label}: {text}" in lines
+        elif label not in {"choices", "cycles"}:
+            assert not any(line.startswith(f"{label}:") for line in lines), label
+    assert lines[1:5] == [
+        f"protocol: {dict(header(single).fields)['protocol']}",
+        "cycles: 8 (protocol default) of 28 days from each patient's start date",
+        "BSA formula: Mosteller (default)",
+        "choices: carfilzomib 56 mg/m² (default); dexamethasone 40 mg (default); "
+        "a patient's choose column replaces a default for that patient",
+    ]
+    assert lines[-1] == f"NOTICE: {dosing.VERIFICATION_NOTICE}"
+
+
+def test_cohort_module_does_not_import_the_command_line():
+    """dosing.cohort is a library module: importing and using it leaves dosing._cli unloaded."""
+    code = (
+        "import sys, io, dosing.cohort as c, dosing\n"
+        "k = dosing.get_protocol('KRd')\n"
+        f"r = c.schedule_patients(k, ['id,height,weight,start', 'A,175cm,80kg,{START}'])\n"
+        "c.write_cohort_csv(io.StringIO(), r, protocol=k)\n"
+        "assert 'dosing._cli' not in sys.modules and 'argparse' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_all_good_rows_exit_zero(tmp_path, capsys):

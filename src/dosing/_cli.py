@@ -10,11 +10,13 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from dosing.cohort import CohortResult
     from dosing.schedule import Schedule
 
 EXIT_OK = 0
@@ -22,6 +24,8 @@ EXIT_INVALID = 2
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
+#: The same as :data:`dosing.export.FORMATS` (a test checks), written out so that building
+#: the parser does not import the exporters.
 FORMATS = ("table", "csv", "md", "json", "html", "ics")
 _EXTENSIONS = {
     ".csv": "csv",
@@ -290,9 +294,26 @@ def _int_arg(name: str) -> Callable[[str], int]:
 
 
 def _extra_protocols(paths: Sequence[str]) -> list[Any]:
+    """The protocols of every ``--protocol-file``; a path that holds none is an error."""
+    from dosing.errors import DosingError
     from dosing.protocol import load_protocols
 
-    return load_protocols(paths) if paths else []
+    found: list[Any] = []
+    for path in paths:
+        if not Path(path).exists():
+            raise DosingError(
+                "--protocol-file", "an existing protocol file or folder", repr(path), "no such path"
+            )
+        loaded = load_protocols([path])
+        if not loaded:
+            raise DosingError(
+                "--protocol-file",
+                "a protocol file or a folder with *.toml protocol files",
+                repr(path),
+                "the folder has none",
+            )
+        found.extend(loaded)
+    return found
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
@@ -359,25 +380,12 @@ def _pairs(items: Sequence[str], option: str) -> dict[str, str]:
 
 
 def _generated_at(text: str | None) -> dt.datetime | None:
-    from dosing.errors import DateError
+    """``--generated-at``, else ``SOURCE_DATE_EPOCH``, else ``None`` (the current time)."""
+    from dosing.export import parse_generated_at
 
-    if text is None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch is None:
-            return None
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise DateError("SOURCE_DATE_EPOCH", "whole seconds since 1970", repr(epoch)) from None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise DateError(
-            "--generated-at", "an ISO 8601 date-time such as 2026-01-01T00:00:00Z", repr(text)
-        ) from None
-    if moment.tzinfo is None:
-        raise DateError("--generated-at", "a date-time with a zone (Z or +01:00)", repr(text))
-    return moment
+    return parse_generated_at(
+        text, source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH"), field="--generated-at"
+    )
 
 
 def _format_for(args: argparse.Namespace) -> str:
@@ -462,6 +470,8 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         raise OutputError(
             "output", "a file that does not exist yet (or pass --force)", repr(args.output)
         )
+    from dosing.export import render
+
     schedule = _schedule(args)
     data = render(schedule, fmt, generated_at=generated_at, **ics_options)
     if args.output:
@@ -491,29 +501,6 @@ def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
         "remind": parse_duration(args.remind, field="--remind") if args.remind else None,
         "duration": parse_duration(args.duration, field="--duration") if args.duration else None,
     }
-
-
-def render(
-    schedule: Schedule, fmt: str, *, generated_at: dt.datetime | None = None, **ics_options: Any
-) -> str | bytes:
-    """Render ``schedule`` in ``fmt`` (one of :data:`FORMATS`)."""
-    if fmt == "ics":
-        from dosing.export.ics import to_ics
-
-        return to_ics(schedule, generated_at=generated_at, **ics_options)
-    if fmt == "html":
-        from dosing.export.html import to_html
-
-        return to_html(schedule, generated_at=generated_at)
-    from dosing.export import table
-
-    writer = {
-        "table": table.to_text,
-        "csv": table.to_csv,
-        "md": table.to_markdown,
-        "json": table.to_json,
-    }[fmt]
-    return writer(schedule, generated_at=generated_at)
 
 
 def _cmd_bsa(args: argparse.Namespace) -> int:
@@ -571,9 +558,227 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_cohort(args: argparse.Namespace) -> int:
-    from dosing.cohort import run_cohort_command
+    """Run ``dosing cohort``: 0 if every row was written, 2 if any was rejected.
 
-    return run_cohort_command(args, out=_out, err=_err)
+    The good rows are written either way. A missing or unusable patients file (no such file,
+    no header, a missing or unknown column, no rows) is an error before any output is made.
+    """
+    import itertools
+
+    from dosing._files import atomic_output
+    from dosing.cohort import (
+        EXTENSIONS,
+        Rejected,
+        open_patients,
+        schedule_patients,
+        write_cohort_csv,
+        write_cohort_files,
+    )
+    from dosing.errors import DosingError, OutputError
+    from dosing.protocol import get_protocol
+
+    protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
+    generated_at = _generated_at(args.generated_at)
+    kind = _cohort_output_kind(args.output, EXTENSIONS)
+    if kind == "csv" and args.format not in (None, "csv"):
+        raise DosingError(
+            "--format",
+            "used only when -o is a folder",
+            repr(args.format),
+            "the combined file is always CSV",
+        )
+    fmt = args.format or "ics"
+    if kind == "folder":
+        _check_format(fmt)
+    output = Path(args.output)
+    if kind == "csv" and output.exists() and not args.force:
+        raise OutputError(
+            "output", "a file that does not exist yet (or pass --force)", repr(args.output)
+        )
+    show_progress = not args.no_progress and _is_terminal(sys.stderr)
+    total = _count_rows(args.patients) if show_progress else 0
+    with open_patients(args.patients) as lines:
+        results = schedule_patients(
+            protocol,
+            lines,
+            cycles=args.cycles,
+            bsa_formula=args.bsa_formula,
+            accept_outlier=args.accept_outlier,
+        )
+        first = next(results, None)
+        if first is None:
+            raise DosingError("patients", "one row per patient after the header", "no rows")
+        bar = Progress(sys.stderr, total=total) if show_progress else None
+        counted = _Counted(itertools.chain((first,), results), bar)
+
+        def rejected(item: Rejected) -> None:
+            if bar is not None:
+                bar.clear()
+            _err(f"{item}")
+
+        if kind == "csv":
+            with atomic_output(output, force=args.force) as stream:
+                summary = write_cohort_csv(
+                    stream,
+                    counted,
+                    protocol=protocol,
+                    cycles=args.cycles,
+                    bsa_formula=args.bsa_formula,
+                    generated_at=generated_at,
+                    on_rejected=rejected,
+                )
+        else:
+            if not output.is_dir():
+                try:
+                    output.mkdir()
+                except OSError as error:
+                    raise OutputError(
+                        "-o",
+                        "a folder that exists or can be created",
+                        repr(args.output),
+                        error.strerror or type(error).__name__,
+                    ) from None
+            summary = write_cohort_files(
+                output,
+                counted,
+                fmt=fmt,
+                generated_at=generated_at,
+                force=args.force,
+                on_rejected=rejected,
+            )
+        if bar is not None:
+            bar.finish(counted.done)
+    where = f"{output}" if kind == "csv" else f"{output} ({fmt}, one file per patient)"
+    noun = "patient" if summary.patients == 1 else "patients"
+    _err(
+        f"dosing: wrote {summary.patients} {noun} ({summary.administrations:,} administrations) "
+        f"to {where}; {summary.rejected} row{'' if summary.rejected == 1 else 's'} rejected"
+    )
+    return EXIT_INVALID if summary.rejected else EXIT_OK
+
+
+def _cohort_output_kind(text: str, extensions: Mapping[str, str]) -> str:
+    """``"csv"`` for a combined CSV, ``"folder"`` for one file per patient."""
+    from dosing.errors import OutputError
+
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return "folder"
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in {".ics", ".md", ".json", ".html", ".htm", ".txt", ".markdown"}:
+        raise OutputError(
+            "-o",
+            "a .csv file or a folder",
+            repr(text),
+            "for one file per patient give a folder, e.g. calendars/ --format "
+            + (suffix.lstrip(".") if suffix.lstrip(".") in extensions else "ics"),
+        )
+    return "folder"
+
+
+def _check_format(fmt: str) -> None:
+    import importlib
+
+    from dosing.errors import DosingError
+
+    try:
+        importlib.import_module(f"dosing.export.{'table' if fmt in {'csv', 'md', 'json'} else fmt}")
+    except ImportError:
+        raise DosingError("--format", "a format this installation can write", repr(fmt)) from None
+
+
+def _count_rows(path: str | Path) -> int:
+    """Data rows in a patients file, estimated from its line ends (for the progress bar)."""
+    count, last = 0, b"\n"
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return 0  # reading the file for real reports the problem
+    return max(count + (last != b"\n") - 1, 0)
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Progress:
+    """A one-line progress bar (``[#####     ] 512/1000``), redrawn at most ten times a second.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = Progress(out, total=4, width=4, clock=iter(range(10)).__next__)
+    >>> bar.update(2); bar.finish(4)
+    >>> out.getvalue()
+    '\\r[##  ] 2/4\\r[####] 4/4\\n'
+    """
+
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        total: int,
+        width: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = 0.1,
+    ) -> None:
+        self._stream = stream
+        self._total = max(total, 0)
+        self._width = width
+        self._clock = clock
+        self._interval = interval
+        self._last: float | None = None
+        self._shown = ""
+
+    def update(self, done: int) -> None:
+        """Redraw for ``done`` rows, unless the bar was drawn less than ``interval`` ago."""
+        now = self._clock()
+        if self._last is not None and now - self._last < self._interval:
+            return
+        self._last = now
+        self._draw(done)
+
+    def _draw(self, done: int) -> None:
+        total = max(self._total, done)
+        filled = self._width if total == 0 else self._width * done // total
+        self._shown = f"\r[{'#' * filled}{' ' * (self._width - filled)}] {done}/{total}"
+        self._stream.write(self._shown)
+        self._stream.flush()
+
+    def clear(self) -> None:
+        """Blank the bar so that a message can be printed on its line."""
+        if self._shown:
+            self._stream.write("\r" + " " * (len(self._shown) - 1) + "\r")
+            self._shown = ""
+
+    def finish(self, done: int) -> None:
+        """Draw the final state and end the line; the total becomes ``done`` (it was estimated)."""
+        self._total = done
+        self._draw(done)
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+class _Counted:
+    """Passes cohort results through, counting them and updating the progress bar."""
+
+    def __init__(self, results: Iterable[CohortResult], bar: Progress | None) -> None:
+        self._results = results
+        self._bar = bar
+        self.done = 0
+
+    def __iter__(self) -> Iterator[CohortResult]:
+        bar = self._bar
+        for result in self._results:
+            self.done += 1
+            if bar is not None:
+                bar.update(self.done)
+            yield result
 
 
 # -- plumbing --------------------------------------------------------------------------------

@@ -26,28 +26,26 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import errno
+import functools
 import io
-import itertools
-import os
 import re
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, TextIO
+from typing import IO, TYPE_CHECKING, Final
 
 from dosing.errors import ChoiceError, DosingError, OutputError
-from dosing.export._common import COLUMNS, generated_text, row
-from dosing.export.table import csv_cell, plain_text
+from dosing.export import render as render_schedule
+from dosing.export._common import COLUMNS, header, row
+from dosing.export.table import comment_line, csv_cell, plain_text
+from dosing.notation import format_amount
 from dosing.patient import Patient
-from dosing.schedule import VERIFICATION_NOTICE, Schedule, _cycle_count, build_schedule
+from dosing.schedule import Schedule, build_schedule
 
 if TYPE_CHECKING:
-    import argparse
     from _csv import Reader
 
     from dosing.bsa import BSAFormula
@@ -55,16 +53,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COHORT_COLUMNS",
+    "EXTENSIONS",
     "CohortResult",
     "CohortSummary",
     "PatientRow",
-    "Progress",
     "Rejected",
     "Scheduled",
     "cohort_header_lines",
     "open_patients",
+    "parse_choose",
+    "patient_line",
     "read_patients",
-    "run_cohort_command",
     "safe_file_name",
     "schedule_patients",
     "write_cohort_csv",
@@ -79,7 +78,6 @@ _OPTIONAL: Final = ("choose",)
 _KNOWN_TEXT: Final = "id, height, weight, start and optionally choose"
 _MAX_ID: Final = 200
 _MAX_CHOOSE: Final = 400
-_NOT_EXISTING: Final = "a file that does not exist yet (or pass --force)"
 #: What undecodable bytes become when a file is read with ``surrogateescape``.
 _NOT_UTF8: Final = re.compile("[\udc80-\udcff]")
 
@@ -347,8 +345,9 @@ def schedule_patients(
 ) -> Iterator[CohortResult]:
     """Schedule every patient of a patients CSV under ``protocol``, lazily, one per ``next()``.
 
-    The header, ``cycles`` and ``bsa_formula`` are checked before this returns (a
-    :class:`~dosing.errors.DosingError` if any is wrong). Each row then becomes a
+    ``cycles`` and ``bsa_formula`` (by scheduling a reference patient, so with exactly the
+    rules and messages of :func:`~dosing.schedule.build_schedule`) and the header are checked
+    before this returns (a :class:`~dosing.errors.DosingError` if any is wrong). Each row then becomes a
     :class:`Scheduled` or a :class:`Rejected` result; only the current schedule is held.
     ``today`` is the reference date for the start-date window (the system date unless given).
 
@@ -359,13 +358,40 @@ def schedule_patients(
     >>> [(a.label, a.dose.text) for a in first.schedule.by_drug()["carfilzomib"]][2]
     ('C1 D8', '71 mg')
     """
-    from dosing.bsa import BSAFormula
-
-    _cycle_count(protocol, cycles)
-    if bsa_formula is not None:
-        BSAFormula.parse(bsa_formula)
+    _reference_schedule(protocol, cycles=cycles, bsa_formula=bsa_formula, today=today)
     rows = read_patients(lines)
     return _schedule_rows(protocol, rows, cycles, bsa_formula, accept_outlier, today)
+
+
+@functools.cache
+def _reference_patient() -> Patient:
+    return Patient(height="170 cm", weight="70 kg")
+
+
+def _reference_schedule(
+    protocol: Protocol,
+    *,
+    cycles: int | None = None,
+    bsa_formula: BSAFormula | str | None = None,
+    today: dt.date | None = None,
+) -> Schedule:
+    """The cohort's settings applied to a reference patient (170 cm, 70 kg) starting today.
+
+    Building it checks ``cycles`` and ``bsa_formula`` once, by
+    :func:`~dosing.schedule.build_schedule` itself, before any row is read. What it holds
+    beyond the patient - the protocol, the cycle count, the formula, the default choices -
+    is what every patient of the cohort shares, and :func:`cohort_header_lines` shows it.
+
+    >>> from dosing import get_protocol
+    >>> _reference_schedule(get_protocol("KRd"), cycles=30)
+    Traceback (most recent call last):
+      ...
+    dosing.errors.ScheduleError: cycles must be between 1 and 24, got 30 - KRd allows 1 to 24
+    """
+    day = today or dt.date.today()
+    return build_schedule(
+        protocol, _reference_patient(), day, cycles=cycles, bsa_formula=bsa_formula, today=day
+    )
 
 
 def _schedule_rows(
@@ -424,6 +450,11 @@ def cohort_header_lines(
 ) -> list[str]:
     """The header block of the combined CSV, once for the whole cohort (without ``#``).
 
+    The lines are those of :func:`dosing.export._common.header` for the cohort's settings,
+    less what differs from patient to patient (measurements, BSA, choices made, dates):
+    those come in each patient's own ``# patient`` line. In their place the block says what
+    every patient shares - the cycle count, the BSA formula and the default choices.
+
     >>> import datetime as dt
     >>> from dosing import get_protocol
     >>> lines = cohort_header_lines(get_protocol("KRd"), cycles=2,
@@ -433,35 +464,64 @@ def cohort_header_lines(
     >>> print(lines[2])
     cycles: 2 (requested) of 28 days from each patient's start date
     """
-    from dosing.bsa import BSAFormula
-    from dosing.protocol import resolve_choices
-
-    count = _cycle_count(protocol, cycles)
-    formula = BSAFormula.MOSTELLER if bsa_formula is None else BSAFormula.parse(bsa_formula)
-    defaults = "; ".join(str(c) for c in resolve_choices(protocol).values())
+    reference = _reference_schedule(protocol, cycles=cycles, bsa_formula=bsa_formula)
+    head = header(reference, generated_at=generated_at)
+    per_patient = {"patient identifier", *reference.patient.describe(), "BSA", "choices", "cycles"}
+    formula = reference.bsa_formula.label + (
+        " (default)" if reference.bsa_formula_is_default else ""
+    )
+    defaults = "; ".join(str(c) for c in reference.choices.values())
     choices = (
         f"{defaults}; a patient's choose column replaces a default for that patient"
         if defaults
         else "none"
     )
-    cycle_note = "protocol default" if cycles is None else "requested"
-    return [
-        f"{protocol.id} cohort dosing calendar",
-        f"protocol: {protocol.id}: {protocol.name} ({protocol.setting})",
-        f"cycles: {count} ({cycle_note}) of {protocol.cycle_length_days} days "
-        "from each patient's start date",
-        f"BSA formula: {formula.label}" + (" (default)" if bsa_formula is None else ""),
-        f"choices: {choices}",
-        f"generated: {generated_text(generated_at)}",
-        f"sources: {protocol.source_text()}",
-        *(f"protocol note: {note}" for note in protocol.notes),
-        f"NOTICE: {VERIFICATION_NOTICE}",
+    cycle_note = "protocol default" if reference.cycles_is_default else "requested"
+    shared = [
+        (
+            "cycles",
+            f"{reference.cycles} ({cycle_note}) of {protocol.cycle_length_days} days "
+            "from each patient's start date",
+        ),
+        ("BSA formula", formula),
+        ("choices", choices),
     ]
+    fields = [(label, text) for label, text in head.fields if label not in per_patient]
+    labels = [label for label, _ in fields]
+    at = labels.index("protocol") + 1 if "protocol" in labels else 0
+    cohort = dataclasses.replace(
+        head,
+        title=f"{protocol.id} cohort dosing calendar",
+        fields=(*fields[:at], *shared, *fields[at:]),
+        notes=(),  # the notes are about one patient's doses: BSA, caps, choices
+    )
+    return cohort.lines()
 
 
-def _comment(text: str) -> str:
-    """A ``#`` line of the header block: one physical line, no control characters."""
-    return "# " + " ".join(plain_text(text).split()) + "\r\n"
+def patient_line(identifier: str, schedule: Schedule) -> str:
+    """The ``# patient`` line written before a patient's rows in the combined CSV.
+
+    It gives what the rows of oral drugs (lenalidomide, dexamethasone) do not show - the
+    patient's measurements and BSA - and every choice, marked ``(default)`` or ``(chosen)``.
+
+    >>> import datetime as dt
+    >>> from dosing import Patient, build_schedule, get_protocol
+    >>> patient = Patient(height="175 cm", weight="80 kg", identifier="MRN 1")
+    >>> s = build_schedule(get_protocol("KRd"), patient, "2026-01-05", cycles=1,
+    ...                    choices={"dexamethasone": 20}, today=dt.date(2026, 1, 1))
+    >>> print(patient_line("MRN 1", s), end="")
+    # patient MRN 1: height 175 cm, weight 80 kg, BSA 1.972 m² (Mosteller),
+    choices: carfilzomib 56 mg/m² (default); dexamethasone 20 mg (chosen)
+    """
+    shown = [
+        f"{label} {text}"
+        for label, text in schedule.patient.describe().items()
+        if label not in {"identifier", "plausibility override"}  # the id leads; outliers follow
+    ]
+    bsa = format_amount(schedule.bsa_m2, "m²", decimals=3)
+    shown.append(f"BSA {bsa} ({schedule.bsa_formula.label})")
+    choices = "; ".join(str(c) for c in schedule.choices.values()) or "none"
+    return comment_line(f"patient {identifier}: {', '.join(shown)}, choices: {choices}")
 
 
 class _Encoder:
@@ -518,11 +578,11 @@ def write_cohort_csv(
 ) -> CohortSummary:
     """Stream ``results`` into one CSV: the header block, the column row, then each patient.
 
-    The header block (``#`` lines: protocol, cycles, BSA formula, default choices, the
-    verification notice) is written once; each patient's rows follow as soon as that patient
-    is scheduled, with the id in the first column. Rejected results are counted and passed to
-    ``on_rejected``. A patient accepted outside the adult ranges gets a ``#`` line saying so
-    before its rows.
+    The header block (``#`` lines from :func:`cohort_header_lines`: protocol, cycles, BSA
+    formula, default choices, the verification notice) is written once. Each patient follows
+    as soon as it is scheduled: its :func:`patient_line` (height, weight, BSA, choices), a
+    ``#`` line for each value accepted outside the adult ranges, then its rows with the id in
+    the first column. Rejected results are counted and passed to ``on_rejected``.
 
     >>> import datetime as dt, io
     >>> from dosing import get_protocol
@@ -539,7 +599,7 @@ def write_cohort_csv(
     head = cohort_header_lines(
         protocol, cycles=cycles, bsa_formula=bsa_formula, generated_at=generated_at
     )
-    stream.write("".join(_comment(line) for line in head))
+    stream.write("".join(comment_line(line) for line in head))
     encode = _Encoder()
     stream.write(encode(COHORT_COLUMNS) + "\r\n")
     for result in results:
@@ -549,8 +609,9 @@ def write_cohort_csv(
                 on_rejected(result)
             continue
         schedule = result.schedule
+        stream.write(patient_line(result.identifier, schedule))
         for note in schedule.patient.outliers:
-            stream.write(_comment(f"patient {result.identifier}: {note}"))
+            stream.write(comment_line(f"patient {result.identifier}: {note}"))
         stream.write(_patient_csv(result.identifier, schedule, encode))
         summary.patients += 1
         summary.administrations += len(schedule.administrations)
@@ -587,31 +648,40 @@ def write_cohort_files(
     folder: str | Path,
     results: Iterable[CohortResult],
     *,
-    render: Callable[[Schedule], str | bytes],
-    extension: str,
+    fmt: str = "ics",
+    generated_at: dt.datetime | None = None,
+    render: Callable[[Schedule], str | bytes] | None = None,
+    extension: str | None = None,
     force: bool = False,
     on_rejected: Callable[[Rejected], None] | None = None,
 ) -> CohortSummary:
     """Write one file per scheduled patient into ``folder``: ``<safe id>.<extension>``.
 
+    Each file is the document :func:`dosing.export.render` makes in ``fmt`` (one of
+    :data:`EXTENSIONS`, default ``ics``) with ``generated_at``; ``render``, if given, makes
+    it instead, from the schedule, and ``extension`` replaces the format's.
+
     Names come from :func:`safe_file_name` and are made unique within the run (``P1``,
     ``P1-2``; compared without case, for case-insensitive file systems). Each file is written
     atomically; an existing file is replaced only with ``force``, otherwise that patient is
-    rejected. ``render`` turns a schedule into the file's text or bytes.
+    rejected.
 
     >>> import datetime as dt, tempfile
     >>> from dosing import get_protocol
-    >>> from dosing.export.table import to_csv
     >>> folder = tempfile.mkdtemp()
     >>> lines = ["id,height,weight,start", "P 1,175cm,80kg,2026-01-05", "P/1,175cm,80kg,2026-01-05"]
     >>> results = schedule_patients(get_protocol("KRd"), lines, cycles=1, today=dt.date(2026, 1, 1))
-    >>> write_cohort_files(folder, results, render=to_csv, extension="csv")
+    >>> write_cohort_files(folder, results, fmt="csv")
     CohortSummary(patients=2, administrations=62, rejected=0)
     >>> sorted(p.name for p in Path(folder).iterdir())
     ['P_1-2.csv', 'P_1.csv']
     """
     from dosing._files import write_atomic
 
+    if fmt not in EXTENSIONS:
+        raise DosingError("format", f"one of {', '.join(EXTENSIONS)}", repr(fmt))
+    suffix = extension or EXTENSIONS[fmt]
+    draw = render or functools.partial(render_schedule, fmt=fmt, generated_at=generated_at)
     target = Path(folder)
     summary = CohortSummary()
     taken: set[str] = set()
@@ -624,7 +694,7 @@ def write_cohort_files(
                 name = f"{base}-{n}"
             taken.add(name.lower())
             try:
-                write_atomic(target / f"{name}.{extension}", render(result.schedule), force=force)
+                write_atomic(target / f"{name}.{suffix}", draw(result.schedule), force=force)
             except OutputError as err:
                 result = Rejected(result.line, result.identifier, str(err))
             else:
@@ -635,257 +705,3 @@ def write_cohort_files(
         if on_rejected is not None:
             on_rejected(result)
     return summary
-
-
-# -- the command ----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _atomic_text(path: Path, *, force: bool) -> Iterator[TextIO]:
-    """A text stream to a temporary file beside ``path``, renamed over it when complete."""
-    shown = repr(str(path))
-    if path.is_dir():
-        raise OutputError("output", "a file path, not a folder", shown)
-    if path.exists() and not force:
-        raise OutputError("output", _NOT_EXISTING, shown)
-    folder = path.parent
-    if not folder.is_dir():
-        raise OutputError("output", "in an existing folder", shown, f"create {str(folder)!r} first")
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 16) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if not force and path.exists():
-            raise OutputError("output", _NOT_EXISTING, shown)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as err:
-        reason = {
-            errno.ENOSPC: "the disk is full",
-            errno.EACCES: "permission denied",
-            errno.EPERM: "permission denied",
-            errno.EROFS: "the file system is read-only",
-        }.get(err.errno or 0, err.strerror or type(err).__name__)
-        raise OutputError(
-            "output", "a writable file", shown, f"{reason}; nothing was written"
-        ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-class Progress:
-    """A one-line progress bar (``[#####     ] 512/1000``), redrawn at most ten times a second.
-
-    >>> import io
-    >>> out = io.StringIO()
-    >>> bar = Progress(out, total=4, width=4, clock=iter(range(10)).__next__)
-    >>> bar.update(2); bar.finish(4)
-    >>> out.getvalue()
-    '\\r[##  ] 2/4\\r[####] 4/4\\n'
-    """
-
-    def __init__(
-        self,
-        stream: IO[str],
-        *,
-        total: int,
-        width: int = 30,
-        clock: Callable[[], float] = time.monotonic,
-        interval: float = 0.1,
-    ) -> None:
-        self._stream = stream
-        self._total = max(total, 0)
-        self._width = width
-        self._clock = clock
-        self._interval = interval
-        self._last: float | None = None
-        self._shown = ""
-
-    def update(self, done: int) -> None:
-        """Redraw for ``done`` rows, unless the bar was drawn less than ``interval`` ago."""
-        now = self._clock()
-        if self._last is not None and now - self._last < self._interval:
-            return
-        self._last = now
-        self._draw(done)
-
-    def _draw(self, done: int) -> None:
-        total = max(self._total, done)
-        filled = self._width if total == 0 else self._width * done // total
-        self._shown = f"\r[{'#' * filled}{' ' * (self._width - filled)}] {done}/{total}"
-        self._stream.write(self._shown)
-        self._stream.flush()
-
-    def clear(self) -> None:
-        """Blank the bar so that a message can be printed on its line."""
-        if self._shown:
-            self._stream.write("\r" + " " * (len(self._shown) - 1) + "\r")
-            self._shown = ""
-
-    def finish(self, done: int) -> None:
-        """Draw the final state and end the line; the total becomes ``done`` (it was estimated)."""
-        self._total = done
-        self._draw(done)
-        self._stream.write("\n")
-        self._stream.flush()
-
-
-def _count_rows(path: str | Path) -> int:
-    """Data rows in a patients file, estimated from its line ends (for the progress bar)."""
-    count, last = 0, b"\n"
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return max(count + (last != b"\n") - 1, 0)
-
-
-def _output_kind(text: str) -> str:
-    """``"csv"`` for a combined CSV, ``"folder"`` for one file per patient."""
-    path = Path(text)
-    if text.endswith(("/", os.sep)) or path.is_dir():
-        return "folder"
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in {".ics", ".md", ".json", ".html", ".htm", ".txt", ".markdown"}:
-        raise OutputError(
-            "-o",
-            "a .csv file or a folder",
-            repr(text),
-            "for one file per patient give a folder, e.g. calendars/ --format "
-            + (suffix.lstrip(".") if suffix.lstrip(".") in EXTENSIONS else "ics"),
-        )
-    return "folder"
-
-
-def run_cohort_command(
-    args: argparse.Namespace, *, out: Callable[[str], None], err: Callable[[str], None]
-) -> int:
-    """Run ``dosing cohort``: 0 if every row was written, 2 if any was rejected.
-
-    The good rows are written either way. A missing or unusable patients file (no such file,
-    no header, a missing or unknown column, no rows) raises
-    :class:`~dosing.errors.DosingError` before any output is created.
-    """
-    from dosing._cli import _extra_protocols, _generated_at, render
-    from dosing.protocol import get_protocol
-
-    protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
-    generated_at = _generated_at(args.generated_at)
-    kind = _output_kind(args.output)
-    if kind == "csv" and args.format not in (None, "csv"):
-        raise DosingError(
-            "--format",
-            "used only when -o is a folder",
-            repr(args.format),
-            "the combined file is always CSV",
-        )
-    fmt = args.format or "ics"
-    if kind == "folder":
-        _check_format(fmt)
-    output = Path(args.output)
-    if kind == "csv" and output.exists() and not args.force:
-        raise OutputError("output", _NOT_EXISTING, repr(args.output))
-    show_progress = not args.no_progress and _is_terminal(sys.stderr)
-    total = _count_rows(args.patients) if show_progress else 0
-    with open_patients(args.patients) as lines:
-        results = schedule_patients(
-            protocol,
-            lines,
-            cycles=args.cycles,
-            bsa_formula=args.bsa_formula,
-            accept_outlier=args.accept_outlier,
-        )
-        first = next(results, None)
-        if first is None:
-            raise DosingError("patients", "one row per patient after the header", "no rows")
-        results = itertools.chain((first,), results)
-        bar = Progress(sys.stderr, total=total) if show_progress else None
-        counted = _Counted(results, bar)
-
-        def rejected(item: Rejected) -> None:
-            if bar is not None:
-                bar.clear()
-            err(f"{item}")
-
-        if kind == "csv":
-            with _atomic_text(output, force=args.force) as stream:
-                summary = write_cohort_csv(
-                    stream,
-                    counted,
-                    protocol=protocol,
-                    cycles=args.cycles,
-                    bsa_formula=args.bsa_formula,
-                    generated_at=generated_at,
-                    on_rejected=rejected,
-                )
-        else:
-            if not output.is_dir():
-                try:
-                    output.mkdir()
-                except OSError as error:
-                    raise OutputError(
-                        "-o",
-                        "a folder that exists or can be created",
-                        repr(args.output),
-                        error.strerror or type(error).__name__,
-                    ) from None
-
-            def draw(schedule: Schedule) -> str | bytes:
-                return render(schedule, fmt, generated_at=generated_at)
-
-            summary = write_cohort_files(
-                output,
-                counted,
-                render=draw,
-                extension=EXTENSIONS[fmt],
-                force=args.force,
-                on_rejected=rejected,
-            )
-        if bar is not None:
-            bar.finish(counted.done)
-    where = f"{output}" if kind == "csv" else f"{output} ({fmt}, one file per patient)"
-    noun = "patient" if summary.patients == 1 else "patients"
-    line = (
-        f"dosing: wrote {summary.patients} {noun} ({summary.administrations:,} administrations) "
-        f"to {where}; {summary.rejected} row{'' if summary.rejected == 1 else 's'} rejected"
-    )
-    err(line)
-    return 2 if summary.rejected else 0
-
-
-def _check_format(fmt: str) -> None:
-    import importlib
-
-    try:
-        importlib.import_module(f"dosing.export.{'table' if fmt in {'csv', 'md', 'json'} else fmt}")
-    except ImportError:
-        raise DosingError("--format", "a format this installation can write", repr(fmt)) from None
-
-
-def _is_terminal(stream: Any) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-class _Counted:
-    """Passes results through, counting them and updating the progress bar."""
-
-    def __init__(self, results: Iterable[CohortResult], bar: Progress | None) -> None:
-        self._results = results
-        self._bar = bar
-        self.done = 0
-
-    def __iter__(self) -> Iterator[CohortResult]:
-        bar = self._bar
-        for result in self._results:
-            self.done += 1
-            if bar is not None:
-                bar.update(self.done)
-            yield result

@@ -30,6 +30,7 @@ from dosing.errors import (
     ScheduleError,
     UnknownProtocolError,
 )
+from dosing.export import parse_generated_at
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -352,6 +353,22 @@ CLI_CASES = [
     ([*GOOD, "--format", "pdf"], "argument --format: invalid choice"),
     ([*GOOD, "--time", "09:00"], "--time must be used with the ics format only"),
     ([*GOOD, "--generated-at", "yesterday"], "--generated-at must be an ISO 8601 date-time"),
+    (
+        [*GOOD, "--generated-at", "9999-12-31T23:59:59-01:00"],
+        "--generated-at must be a date-time in the years 2000 to 2100 (UTC)",
+    ),
+    (
+        [*GOOD, "--generated-at", "0001-01-01T00:00:00+01:00"],
+        "--generated-at must be a date-time in the years 2000 to 2100 (UTC)",
+    ),
+    (
+        [*GOOD, "--format", "ics", "--generated-at", "9999-06-01T00:00:00Z"],
+        "--generated-at must be a date-time in the years 2000 to 2100 (UTC)",
+    ),
+    (
+        [*GOOD, "--format", "ics", "--generated-at", "2100-12-31T23:30:00-01:00"],
+        "got '2100-12-31T23:30:00-01:00' - check the year",
+    ),
     (["calendar", "KRd", "--height", "175cm"], "the following arguments are required"),
     (["bsa", "--height", "175 kg", "--weight", "80kg"], "height must be a length"),
     (["show", "nothing-like-it"], "protocol must be a known id or alias"),
@@ -442,6 +459,47 @@ def test_protocol_errors_are_dosing_errors() -> None:
     assert issubclass(ProtocolError, DosingError)
 
 
+@pytest.mark.parametrize(
+    ("text", "epoch", "expected"),
+    [
+        ("2000-01-01T00:00:00Z", None, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+        ("2100-12-31T23:59:59Z", None, dt.datetime(2100, 12, 31, 23, 59, 59, tzinfo=dt.UTC)),
+        (None, "946684800", dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+        (None, None, None),
+    ],
+)
+def test_generation_time_accepts_the_years_2000_to_2100(
+    text: str | None, epoch: str | None, expected: dt.datetime | None
+) -> None:
+    """The first and last second of the allowed years are accepted, and nothing given is None."""
+    assert parse_generated_at(text, source_date_epoch=epoch) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "epoch", "fragment"),
+    [
+        ("9999-12-31T23:59:59-01:00", None, "generated_at must be a date-time in the years"),
+        ("0001-01-01T00:00:00+01:00", None, "generated_at must be a date-time in the years"),
+        ("1999-12-31T23:59:59Z", None, "got '1999-12-31T23:59:59Z' - check the year"),
+        ("2000-01-01T00:30:00+01:00", None, "2000 to 2100 (UTC)"),
+        ("2101-01-01T00:00:00Z", None, "2000 to 2100 (UTC)"),
+        ("2026-01-01T00:00:00", None, "generated_at must be a date-time with a zone"),
+        ("soon", None, "generated_at must be an ISO 8601 date-time"),
+        (None, "0", "SOURCE_DATE_EPOCH must be a date-time in the years 2000 to 2100 (UTC)"),
+        (None, "253402300799", "SOURCE_DATE_EPOCH must be a date-time in the years"),
+        (None, "9" * 400, "SOURCE_DATE_EPOCH must be a date-time in the years"),
+        (None, "1.5e9", "SOURCE_DATE_EPOCH must be whole seconds since 1970"),
+    ],
+)
+def test_generation_time_outside_the_years_2000_to_2100_is_a_date_error(
+    text: str | None, epoch: str | None, fragment: str
+) -> None:
+    """A generation time that would overflow or break the calendar's SEQUENCE is a DateError."""
+    with pytest.raises(DateError) as info:
+        parse_generated_at(text, source_date_epoch=epoch)
+    assert fragment in str(info.value)
+
+
 def test_naive_generation_time_is_a_dosing_error() -> None:
     """Exporters refuse a generation time without a zone with a DateError naming the field."""
     from dosing.export.table import to_csv
@@ -454,24 +512,62 @@ def test_naive_generation_time_is_a_dosing_error() -> None:
 
 
 LIBRARY_TYPE_CASES = [
-    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), {"height": 175}, "2026-01-05", today=TODAY),  # type: ignore[arg-type]
-     "patient must be a dosing.Patient"),
-    (lambda: dosing.build_schedule("KRd", _patient(), "2026-01-05", today=TODAY),  # type: ignore[arg-type]
-     "protocol must be a dosing.Protocol"),
-    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", choices="carfilzomib=36", today=TODAY),  # type: ignore[arg-type]
-     "choices must be a mapping of drug to value"),
-    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", rounding={"carfilzomib": 5}, today=TODAY),  # type: ignore[dict-item]
-     "rounding['carfilzomib'] must be a rounding policy"),
-    (lambda: dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", today=dt.datetime(2026, 1, 1)),
-     "today must be a date"),
-    (lambda: dosing.creatinine_clearance(age_years=65, weight="70 kg", serum_creatinine_mg_dl="1.4", sex="male", weight_policy="actual"),  # type: ignore[arg-type]
-     "serum_creatinine must be a number"),
-    (lambda: dosing.loads_protocol(b"id = 'x'"),  # type: ignore[arg-type]
-     "the protocol must be text (str), got bytes"),
+    (
+        lambda: dosing.build_schedule(
+            dosing.get_protocol("KRd"), {"height": 175}, "2026-01-05", today=TODAY
+        ),  # type: ignore[arg-type]
+        "patient must be a dosing.Patient",
+    ),
+    (
+        lambda: dosing.build_schedule("KRd", _patient(), "2026-01-05", today=TODAY),  # type: ignore[arg-type]
+        "protocol must be a dosing.Protocol",
+    ),
+    (
+        lambda: dosing.build_schedule(
+            dosing.get_protocol("KRd"),
+            _patient(),
+            "2026-01-05",
+            choices="carfilzomib=36",
+            today=TODAY,
+        ),  # type: ignore[arg-type]
+        "choices must be a mapping of drug to value",
+    ),
+    (
+        lambda: dosing.build_schedule(
+            dosing.get_protocol("KRd"),
+            _patient(),
+            "2026-01-05",
+            rounding={"carfilzomib": 5},
+            today=TODAY,
+        ),  # type: ignore[dict-item]
+        "rounding['carfilzomib'] must be a rounding policy",
+    ),
+    (
+        lambda: dosing.build_schedule(
+            dosing.get_protocol("KRd"), _patient(), "2026-01-05", today=dt.datetime(2026, 1, 1)
+        ),
+        "today must be a date",
+    ),
+    (
+        lambda: dosing.creatinine_clearance(
+            age_years=65,
+            weight="70 kg",
+            serum_creatinine_mg_dl="1.4",
+            sex="male",
+            weight_policy="actual",
+        ),  # type: ignore[arg-type]
+        "serum_creatinine must be a number",
+    ),
+    (
+        lambda: dosing.loads_protocol(b"id = 'x'"),  # type: ignore[arg-type]
+        "the protocol must be text (str), got bytes",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("call", "fragment"), LIBRARY_TYPE_CASES, ids=[c[1] for c in LIBRARY_TYPE_CASES])
+@pytest.mark.parametrize(
+    ("call", "fragment"), LIBRARY_TYPE_CASES, ids=[c[1] for c in LIBRARY_TYPE_CASES]
+)
 def test_library_refuses_wrong_kinds_of_argument(call: object, fragment: str) -> None:
     """An argument of the wrong kind is a DosingError naming it, not a crash further in."""
     with pytest.raises(DosingError) as info:
@@ -483,6 +579,8 @@ def test_generation_time_must_be_a_datetime() -> None:
     """A date where a datetime is expected is refused by every exporter's header."""
     from dosing.export.table import to_csv
 
-    schedule = dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), "2026-01-05", cycles=1, today=TODAY)
+    schedule = dosing.build_schedule(
+        dosing.get_protocol("KRd"), _patient(), "2026-01-05", cycles=1, today=TODAY
+    )
     with pytest.raises(DateError, match="generated_at must be a time-zone-aware datetime"):
         to_csv(schedule, generated_at=dt.date(2026, 1, 1))  # type: ignore[arg-type]

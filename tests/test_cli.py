@@ -197,6 +197,76 @@ def test_source_date_epoch_fixes_the_generation_time(
     assert json.loads(out)["generated"] == "2026-01-01T00:00:00Z"
 
 
+def test_source_date_epoch_outside_the_allowed_years_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SOURCE_DATE_EPOCH in year 9999 exits 2 naming the variable, not with an internal error."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
+    status, out, err = _run(
+        ["calendar", "KRd", *PATIENT, "--cycles", "1", "--format", "ics"], capsys
+    )
+    assert status == 2
+    assert out == ""
+    assert err == (
+        "dosing: error: SOURCE_DATE_EPOCH must be a date-time in the years 2000 to 2100 (UTC), "
+        "got '253402300799' - check the value\n"
+    )
+
+
+def _protocol_file_commands(tmp_path: Path) -> list[list[str]]:
+    patients = tmp_path / "patients.csv"
+    patients.write_text("id,height,weight,start\nA,175cm,80kg,2026-01-05\n", encoding="utf-8")
+    return [
+        ["protocols"],
+        ["show", "KRd"],
+        ["calendar", "KRd", *PATIENT, "--cycles", "1", "-o", str(tmp_path / "out.csv")],
+        ["cohort", str(patients), "--protocol", "KRd", "-o", str(tmp_path / "all.csv")],
+    ]
+
+
+@pytest.mark.parametrize("command", ["protocols", "show", "calendar", "cohort"])
+@pytest.mark.parametrize(
+    ("empty_folder", "fragment"),
+    [
+        (
+            True,
+            "--protocol-file must be a protocol file or a folder with *.toml protocol files, got "
+            "'{path}' - the folder has none",
+        ),
+        (
+            False,
+            "--protocol-file must be an existing protocol file or folder, got '{path}' - "
+            "no such path",
+        ),
+    ],
+    ids=["empty folder", "missing path"],
+)
+def test_protocol_file_that_holds_no_protocol_exits_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    empty_folder: bool,
+    fragment: str,
+) -> None:
+    """An empty folder or a missing path given to --protocol-file is one line and status 2."""
+    path = tmp_path / "mine"
+    if empty_folder:
+        path.mkdir()
+    args = next(c for c in _protocol_file_commands(tmp_path) if c[0] == command)
+    status, out, err = _run([*args, "--protocol-file", str(path)], capsys)
+    assert status == 2
+    assert out == ""
+    assert err == f"dosing: error: {fragment.format(path=path)}\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["patients.csv"]
+
+
+def test_cli_formats_are_the_exporters_formats() -> None:
+    """The --format choices written out in the CLI are exactly what dosing.export.render takes."""
+    from dosing import _cli, export
+
+    assert _cli.FORMATS == export.FORMATS
+
+
 def test_choose_and_bsa_formula_appear_in_the_output(capsys: pytest.CaptureFixture[str]) -> None:
     """A chosen value is marked chosen and a chosen formula is named on the dose."""
     _, out, _ = _run(
@@ -313,8 +383,15 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
 
 def test_csv_numbers_have_no_thousands_separators(capsys: pytest.CaptureFixture[str]) -> None:
     """Dose and calculated cells are plain numbers a spreadsheet in any locale reads as numbers."""
-    _, out, _ = _run(["calendar", "D-KRd", *PATIENT, "--cycles", "1", "--format", "csv", *FIXED], capsys)
-    row = next(r for r in csv.reader(io.StringIO(out)) if r[:4] == ["2026-01-05", "1", "1", "daratumumab"])
+    _, out, _ = _run(
+        ["calendar", "D-KRd", *PATIENT, "--cycles", "1", "--format", "csv", *FIXED], capsys
+    )
+    row = next(
+        r for r in csv.reader(io.StringIO(out)) if r[:4] == ["2026-01-05", "1", "1", "daratumumab"]
+    )
     assert row[4:7] == ["1280", "mg", "IV"]
     assert row[8] == "1280"
-    assert "# protocol: D-KRd: Daratumumab, carfilzomib, lenalidomide and dexamethasone (newly diagnosed); built in" in out
+    assert (
+        "# protocol: D-KRd: Daratumumab, carfilzomib, lenalidomide and dexamethasone (newly diagnosed); built in"
+        in out
+    )

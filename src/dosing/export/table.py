@@ -48,6 +48,9 @@ __all__ = [
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# A comma followed (after any spaces) by what would start a formula or a quoted field,
+# unless that piece is just a number.
+_RISKY_AFTER_COMMA = re.compile(r",(?=\s*[=+\-@\"'])(?!\s*[+-]?\d+(?:\.\d+)?\s*(?:,|$))")
 
 
 def plain_text(text: str) -> str:
@@ -87,11 +90,18 @@ def markdown_cell(value: object) -> str:
 def comment_line(text: str) -> str:
     r"""A ``#`` comment line for the top of a CSV file: one line, no control characters.
 
+    A spreadsheet splits even a comment line at its commas, so a piece after a comma that
+    would start a formula (``=``, ``+``, ``-``, ``@``, or a quote that opens a field) gets a
+    leading ``'``; a plain number such as ``-5`` is left alone.
+
     >>> comment_line("BSA: 1.972 m²\nnext")
     '# BSA: 1.972 m² next\r\n'
+    >>> print(comment_line('patient identifier: x,=1+1, "=cmd", days -5, -4'), end="")
+    # patient identifier: x,'=1+1,' "=cmd", days -5, -4
     """
     flat = " ".join(plain_text(text).split())
-    return f"# {flat}\r\n"
+    safe = _RISKY_AFTER_COMMA.sub(",'", flat)
+    return f"# {safe}\r\n"
 
 
 def write_csv_rows(out: io.TextIOBase | Any, items: Iterable[Row]) -> None:

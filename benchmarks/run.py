@@ -71,8 +71,19 @@ def reference_loop(n: int, out: Path) -> int:
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(
-            ["patient", "date", "cycle", "day", "drug", "dose", "unit", "route", "basis",
-             "calculated", "reason"]
+            [
+                "patient",
+                "date",
+                "cycle",
+                "day",
+                "drug",
+                "dose",
+                "unit",
+                "route",
+                "basis",
+                "calculated",
+                "reason",
+            ]
         )
         for ident, height, weight, dex in patient_values(n):
             bsa = math.sqrt(height * weight / 3600)
@@ -84,25 +95,55 @@ def reference_loop(n: int, out: Path) -> int:
                 day_rows = []
                 for day in _DARA_DAYS.get(cycle, (1,)):
                     mg = 16.0 * weight
-                    day_rows.append((day, 0, "daratumumab", "IV", mg,
-                                     f"16 mg/kg × {weight:.1f} kg actual weight", ""))
+                    day_rows.append(
+                        (
+                            day,
+                            0,
+                            "daratumumab",
+                            "IV",
+                            mg,
+                            f"16 mg/kg × {weight:.1f} kg actual weight",
+                            "",
+                        )
+                    )
                 for day in (1, 2, 8, 9, 15, 16):
                     rate = 20.0 if cycle == 1 and day <= 2 else 56.0
                     reason = "priming dose" if rate == 20.0 else ""
                     reason = f"{reason}; {cap}" if reason and cap else reason or cap
-                    day_rows.append((day, 1, "carfilzomib", "IV", rate * used,
-                                     f"{rate:g} mg/m² × {used:.3f} m² (Mosteller)", reason))
+                    day_rows.append(
+                        (
+                            day,
+                            1,
+                            "carfilzomib",
+                            "IV",
+                            rate * used,
+                            f"{rate:g} mg/m² × {used:.3f} m² (Mosteller)",
+                            reason,
+                        )
+                    )
                 for day in range(1, 22):
                     day_rows.append((day, 2, "lenalidomide", "PO", 25.0, "25 mg flat", ""))
                 for day in (1, 8, 15, 22):
-                    day_rows.append((day, 3, "dexamethasone", "PO", dex_mg,
-                                     f"{dex_mg:g} mg flat", ""))
+                    day_rows.append(
+                        (day, 3, "dexamethasone", "PO", dex_mg, f"{dex_mg:g} mg flat", "")
+                    )
                 day_rows.sort(key=lambda r: (r[0], r[1]))
                 for day, _, drug, route, mg, basis, reason in day_rows:
-                    writer.writerow([
-                        ident, dt.date.fromordinal(first + day - 1).isoformat(), cycle, day,
-                        drug, f"{round(mg, 1):g}", "mg", route, basis, f"{mg:.4f} mg", reason,
-                    ])
+                    writer.writerow(
+                        [
+                            ident,
+                            dt.date.fromordinal(first + day - 1).isoformat(),
+                            cycle,
+                            day,
+                            drug,
+                            f"{round(mg, 1):g}",
+                            "mg",
+                            route,
+                            basis,
+                            f"{mg:.4f} mg",
+                            reason,
+                        ]
+                    )
                     count += 1
     return count
 
@@ -183,8 +224,15 @@ class Report:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def row(self, name: str, value: str, reference: str = "", ratio: str = "",
-            target: str = "", verdict: str = "") -> None:
+    def row(
+        self,
+        name: str,
+        value: str,
+        reference: str = "",
+        ratio: str = "",
+        target: str = "",
+        verdict: str = "",
+    ) -> None:
         line = f"{name:<44} {value:>11} {reference:>11} {ratio:>7}  {target:<16} {verdict}"
         self.lines.append(line.rstrip())
         print(line.rstrip(), flush=True)
@@ -208,8 +256,22 @@ def dosing_command() -> list[str]:
 
 
 def bench_cold_start(report: Report, runs: int, work: Path) -> None:
-    command = [*dosing_command(), "calendar", "D-KRd", "--height", "175cm", "--weight", "80kg",
-               "--start", START, "--cycles", str(CYCLES), "-o", "x.ics", "--force"]
+    command = [
+        *dosing_command(),
+        "calendar",
+        "D-KRd",
+        "--height",
+        "175cm",
+        "--weight",
+        "80kg",
+        "--start",
+        START,
+        "--cycles",
+        str(CYCLES),
+        "-o",
+        "x.ics",
+        "--force",
+    ]
     floor = [sys.executable, "-c", FLOOR_IMPORTS]
     run_measured(command, cwd=work)  # warm the file system cache and byte-code
     run_measured(floor, cwd=work)
@@ -218,8 +280,14 @@ def bench_cold_start(report: Report, runs: int, work: Path) -> None:
         base.append(run_measured(floor, cwd=work)[0])
         ours.append(run_measured(command, cwd=work)[0])
     a, b = statistics.median(ours), statistics.median(base)
-    report.row("CLI cold start: calendar D-KRd 12 cycles -o .ics", _ms(a), _ms(b), f"{a / b:.2f}x",
-               "<= 1.5x floor", _ok(a / b <= 1.5))
+    report.row(
+        "CLI cold start: calendar D-KRd 12 cycles -o .ics",
+        _ms(a),
+        _ms(b),
+        f"{a / b:.2f}x",
+        "<= 1.5x floor",
+        _ok(a / b <= 1.5),
+    )
     only_import = [sys.executable, "-c", "import dosing._cli"]
     times = [run_measured(only_import, cwd=work)[0] for _ in range(runs)]
     c = statistics.median(times)
@@ -238,7 +306,8 @@ def warm_figures(repeat: int) -> dict[str, float | None]:
 
     schedule = build()
     figures: dict[str, float | None] = {
-        "schedule": median_time(build, repeat=repeat, number=20), "ics": None,
+        "schedule": median_time(build, repeat=repeat, number=20),
+        "ics": None,
     }
     try:
         from dosing.export.ics import to_ics
@@ -254,14 +323,14 @@ def bench_warm(report: Report, repeat: int) -> None:
     _, _, out = run_measured([sys.executable, me, "--child", "warm", str(repeat), "."])
     figures = json.loads(out)
     seconds = figures["schedule"]
-    report.row("one schedule D-KRd 12 cycles (warm)", _ms(seconds), "", "", "< 2 ms",
-               _ok(seconds < 0.002))
+    report.row(
+        "one schedule D-KRd 12 cycles (warm)", _ms(seconds), "", "", "< 2 ms", _ok(seconds < 0.002)
+    )
     if figures["ics"] is None:
         report.row("its iCalendar export (warm)", "n/a", "", "", "< 20 ms", "no ics export yet")
         return
     seconds = figures["ics"]
-    report.row("its iCalendar export (warm)", _ms(seconds), "", "", "< 20 ms",
-               _ok(seconds < 0.020))
+    report.row("its iCalendar export (warm)", _ms(seconds), "", "", "< 20 ms", _ok(seconds < 0.020))
 
 
 def bench_cohorts(report: Report, sizes: Sequence[int], rounds: int, work: Path) -> None:
@@ -287,22 +356,54 @@ def bench_cohorts(report: Report, sizes: Sequence[int], rounds: int, work: Path)
         _same_dates_and_drugs(folder)
         a, b = statistics.median(lib_t), statistics.median(ref_t)
         target, verdict = ("<= 3x, < 3 s", _ok(a / b <= 3 and a < 3)) if n == 1000 else ("", "")
-        report.row(f"cohort {n:>5} x {CYCLES} D-KRd -> CSV ({rows['library']:,} rows)",
-                   _ms(a), _ms(b), f"{a / b:.2f}x", target, verdict)
+        report.row(
+            f"cohort {n:>5} x {CYCLES} D-KRd -> CSV ({rows['library']:,} rows)",
+            _ms(a),
+            _ms(b),
+            f"{a / b:.2f}x",
+            target,
+            verdict,
+        )
         s = statistics.median(setup)
         report.row("  of which one-time setup (units, protocols)", _ms(s))
-        report.row(f"  per patient after setup, {n} patients", _ms((a - s) / n), _ms(b / n),
-                   f"{(a - s) / b:.2f}x")
-        report.row(f"  peak RSS, {n} patients", f"{max(lib_rss):.0f} MB", f"{max(ref_rss):.0f} MB",
-                   f"{max(lib_rss) / max(ref_rss):.2f}x", "< 200 MB", _ok(max(lib_rss) < 200))
+        report.row(
+            f"  per patient after setup, {n} patients",
+            _ms((a - s) / n),
+            _ms(b / n),
+            f"{(a - s) / b:.2f}x",
+        )
+        report.row(
+            f"  peak RSS, {n} patients",
+            f"{max(lib_rss):.0f} MB",
+            f"{max(ref_rss):.0f} MB",
+            f"{max(lib_rss) / max(ref_rss):.2f}x",
+            "< 200 MB",
+            _ok(max(lib_rss) < 200),
+        )
         if n == max(sizes):
-            command = [*dosing_command(), "cohort", str(folder / "patients.csv"), "--protocol",
-                       "D-KRd", "--cycles", str(CYCLES), "-o", str(folder / "cli.csv"), "--force"]
+            command = [
+                *dosing_command(),
+                "cohort",
+                str(folder / "patients.csv"),
+                "--protocol",
+                "D-KRd",
+                "--cycles",
+                str(CYCLES),
+                "-o",
+                str(folder / "cli.csv"),
+                "--force",
+            ]
             wall = [run_measured(command)[0] for _ in range(rounds)]
             floor = [run_measured([sys.executable, "-c", FLOOR_IMPORTS])[0] for _ in range(rounds)]
             seconds = statistics.median(wall)
-            report.row(f"  whole command: dosing cohort ({n} patients)", _ms(seconds), "", "",
-                       "< 3 s", _ok(seconds < 3))
+            report.row(
+                f"  whole command: dosing cohort ({n} patients)",
+                _ms(seconds),
+                "",
+                "",
+                "< 3 s",
+                _ok(seconds < 3),
+            )
             report.row("  (import floor for comparison)", _ms(statistics.median(floor)))
 
 
@@ -317,8 +418,10 @@ def _same_dates_and_drugs(folder: Path) -> None:
         lines = (ln for ln in handle if not ln.startswith("#"))
         return (tuple(r[:5]) for r in csv.reader(lines))
 
-    with (folder / "library.csv").open(encoding="utf-8", newline="") as a, \
-            (folder / "reference.csv").open(encoding="utf-8", newline="") as b:
+    with (
+        (folder / "library.csv").open(encoding="utf-8", newline="") as a,
+        (folder / "reference.csv").open(encoding="utf-8", newline="") as b,
+    ):
         for left, right in itertools.zip_longest(keys(a), keys(b)):
             if left != right:
                 raise SystemExit(f"reference loop and library disagree in {folder}: {left} {right}")
@@ -328,7 +431,9 @@ def import_profile(report: Report, top: int = 10) -> None:
     """Where start-up goes: imports beyond the floor, then each phase of a cold calendar run."""
     code = f"{FLOOR_IMPORTS}; import dosing._cli"
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
         check=True,
     )
     entries = _importtime(result.stderr)
@@ -337,13 +442,17 @@ def import_profile(report: Report, top: int = 10) -> None:
     tops = [i for i, (_, _, name) in enumerate(entries) if not name.startswith("  ")]
     end = next(i for i in tops if entries[i][2].strip() == "dosing._cli")
     begin = max((i for i in tops if i < end), default=-1) + 1
-    ours = entries[begin:end + 1]
+    ours = entries[begin : end + 1]
     total = sum(self_us for self_us, _, _ in ours)
-    print(f"\nimports beyond the floor for 'import dosing._cli': {total / 1000:.1f} ms "
-          "(self time, -X importtime); largest:")
+    print(
+        f"\nimports beyond the floor for 'import dosing._cli': {total / 1000:.1f} ms "
+        "(self time, -X importtime); largest:"
+    )
     for self_us, cumulative, name in sorted(ours, key=lambda e: -e[0])[:top]:
-        print(f"  {self_us / 1000:7.1f} ms self {cumulative / 1000:7.1f} ms cumulative  "
-              f"{name.strip()}")
+        print(
+            f"  {self_us / 1000:7.1f} ms self {cumulative / 1000:7.1f} ms cumulative  "
+            f"{name.strip()}"
+        )
     me = str(Path(__file__).resolve())
     _, _, out = run_measured([sys.executable, me, "--child", "phases", "0", "."])
     print("\ncold calendar run, phase by phase (one process):")
@@ -405,8 +514,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

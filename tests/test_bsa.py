@@ -94,10 +94,18 @@ def test_unknown_formula_lists_the_known_ones(value):
 
 def test_formula_labels_are_written_as_in_an_order():
     """Each formula has the label an order shows."""
-    assert [f.label for f in BSAFormula] == ["Mosteller", "DuBois", "Haycock", "Gehan-George", "Boyd"]
+    assert [f.label for f in BSAFormula] == [
+        "Mosteller",
+        "DuBois",
+        "Haycock",
+        "Gehan-George",
+        "Boyd",
+    ]
 
 
-@pytest.mark.parametrize(("height", "weight"), [("-170 cm", "75 kg"), ("170 cm", "0 kg"), ("0 cm", "75 kg")])
+@pytest.mark.parametrize(
+    ("height", "weight"), [("-170 cm", "75 kg"), ("170 cm", "0 kg"), ("0 cm", "75 kg")]
+)
 def test_non_positive_measurements_are_refused(height, weight):
     """A zero or negative height or weight has no surface area."""
     with pytest.raises(MeasurementError, match="positive"):
@@ -178,8 +186,12 @@ def test_cockcroft_gault_female_reference_value():
 def test_cockcroft_gault_on_ideal_weight():
     """Ideal policy: 65 in woman, IBW 57 kg -> 95 x 57 / (72 x 0.9) x 0.85 = 71.03 mL/min."""
     crcl = creatinine_clearance(
-        age_years=45, weight="60 kg", serum_creatinine_mg_dl=0.9, sex="female",
-        weight_policy=WeightPolicy.IDEAL, height="65 in",
+        age_years=45,
+        weight="60 kg",
+        serum_creatinine_mg_dl=0.9,
+        sex="female",
+        weight_policy=WeightPolicy.IDEAL,
+        height="65 in",
     )
     assert crcl.magnitude == pytest.approx(95 * 57.0 / (72 * 0.9) * 0.85)
     assert round(crcl.magnitude, 2) == 71.03
@@ -188,8 +200,12 @@ def test_cockcroft_gault_on_ideal_weight():
 def test_cockcroft_gault_on_adjusted_weight():
     """Adjusted policy: 65 in woman of 60 kg -> 57 + 0.4 x 3 = 58.2 kg -> 72.53 mL/min."""
     crcl = creatinine_clearance(
-        age_years=45, weight="60 kg", serum_creatinine_mg_dl=0.9, sex="female",
-        weight_policy="adjusted", height="65 in",
+        age_years=45,
+        weight="60 kg",
+        serum_creatinine_mg_dl=0.9,
+        sex="female",
+        weight_policy="adjusted",
+        height="65 in",
     )
     assert crcl.magnitude == pytest.approx(95 * 58.2 / (72 * 0.9) * 0.85)
 
@@ -206,9 +222,15 @@ def test_weight_policy_reads_names_and_enum_members(policy):
 @pytest.mark.parametrize("policy", [WeightPolicy.IDEAL, WeightPolicy.ADJUSTED])
 def test_ideal_and_adjusted_policies_need_height(policy):
     """Ideal and adjusted weight cannot be worked out without the height."""
-    with pytest.raises(DosingError, match=f"height must be given for the {policy.value} weight policy"):
+    with pytest.raises(
+        DosingError, match=f"height must be given for the {policy.value} weight policy"
+    ):
         creatinine_clearance(
-            age_years=65, weight="70 kg", serum_creatinine_mg_dl=1.4, sex="male", weight_policy=policy
+            age_years=65,
+            weight="70 kg",
+            serum_creatinine_mg_dl=1.4,
+            sex="male",
+            weight_policy=policy,
         )
 
 
@@ -217,7 +239,11 @@ def test_weight_policy_has_no_default(policy):
     """An unknown or missing weight policy is refused: the caller must state which weight."""
     with pytest.raises(DosingError, match="weight_policy must be one of actual, ideal, adjusted"):
         creatinine_clearance(
-            age_years=65, weight="70 kg", serum_creatinine_mg_dl=1.4, sex="male", weight_policy=policy
+            age_years=65,
+            weight="70 kg",
+            serum_creatinine_mg_dl=1.4,
+            sex="male",
+            weight_policy=policy,
         )
 
 
@@ -238,7 +264,13 @@ def test_weight_policy_has_no_default(policy):
 )
 def test_cockcroft_gault_refuses_bad_input(changes, message):
     """Zero/negative/NaN creatinine, impossible ages, unknown sex and bad weights are refused."""
-    args = {"age_years": 65, "weight": "70 kg", "serum_creatinine_mg_dl": 1.4, "sex": "male",
-            "weight_policy": "actual", **changes}
+    args = {
+        "age_years": 65,
+        "weight": "70 kg",
+        "serum_creatinine_mg_dl": 1.4,
+        "sex": "male",
+        "weight_policy": "actual",
+        **changes,
+    }
     with pytest.raises(DosingError, match=message):
         creatinine_clearance(**args)

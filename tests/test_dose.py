@@ -106,7 +106,9 @@ def test_rule_text_names_caps():
 # -- doses ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("rate", "mg"), [("20 mg/m²", 44.0), ("56 mg/m²", 123.2), ("70 mg/m²", 154.0)])
+@pytest.mark.parametrize(
+    ("rate", "mg"), [("20 mg/m²", 44.0), ("56 mg/m²", 123.2), ("70 mg/m²", 154.0)]
+)
 def test_carfilzomib_is_capped_at_2_2_m2(rate, mg):
     """Above 2.2 m², carfilzomib is dosed as 2.2 m²: 44, 123.2 and 154 mg at 20, 56, 70 mg/m²."""
     dose = compute_dose(DoseRule.parse(rate, bsa_cap="2.2 m²"), LARGE)
@@ -157,7 +159,9 @@ def test_maximum_dose_caps_the_calculation():
 
 def test_bsa_formula_is_used_and_named():
     """The chosen formula is used for the BSA and named in the basis."""
-    dose = compute_dose(DoseRule.parse("56 mg/m²"), Patient(height=170, weight=75), bsa_formula="boyd")
+    dose = compute_dose(
+        DoseRule.parse("56 mg/m²"), Patient(height=170, weight=75), bsa_formula="boyd"
+    )
     assert dose.calculated_mg == pytest.approx(56 * 1.9051, abs=0.01)
     assert "(Boyd)" in dose.basis
 
@@ -293,16 +297,20 @@ def test_policies_describe_themselves():
 def test_trace_has_rule_formula_cap_calculated_final_and_policy():
     """The trace shows the rule, the formula, the cap, the calculated and final dose and the policy."""
     dose = compute_dose(
-        DoseRule.parse("56 mg/m²", bsa_cap="2.2 m²"), LARGE, bsa_formula="dubois",
+        DoseRule.parse("56 mg/m²", bsa_cap="2.2 m²"),
+        LARGE,
+        bsa_formula="dubois",
         rounding=VialBanding((10, 30, 60), tolerance=0.05),
     )
-    assert dose.trace() == "\n".join([
-        "rule: 56 mg/m² × 2.2 m² (capped; DuBois BSA 2.56 m²)",
-        "calculated: 123.2 mg",
-        "note: BSA 2.56 m² (DuBois) capped at 2.2 m²",
-        "note: rounded from 123.2 mg to 120 mg (2 × 60 mg vials; 2.6 % change, within 5 %)",
-        "final: 120 mg (rounding: vials of 10, 30, 60 mg within 5 %)",
-    ])
+    assert dose.trace() == "\n".join(
+        [
+            "rule: 56 mg/m² × 2.2 m² (capped; DuBois BSA 2.56 m²)",
+            "calculated: 123.2 mg",
+            "note: BSA 2.56 m² (DuBois) capped at 2.2 m²",
+            "note: rounded from 123.2 mg to 120 mg (2 × 60 mg vials; 2.6 % change, within 5 %)",
+            "final: 120 mg (rounding: vials of 10, 30, 60 mg within 5 %)",
+        ]
+    )
 
 
 def test_trace_without_policy_says_how_the_dose_was_reported():

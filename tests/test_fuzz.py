@@ -25,9 +25,14 @@ TODAY = dt.date(2026, 1, 1)
 BASE = tomllib.loads(VALID)
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
     | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -90,24 +95,79 @@ def test_protocol_loader_survives_mutated_files(edits: list[tuple[tuple[Any, ...
     assert all(a.dose.final_mg > 0 for a in schedule.administrations)
 
 
-OPTIONS = ["--height", "--weight", "--start", "--cycles", "--choose", "--bsa-formula", "--format",
-           "--round", "--id", "--creatinine", "--generated-at", "--per", "--time", "--tz", "--remind"]
+OPTIONS = [
+    "--height",
+    "--weight",
+    "--start",
+    "--cycles",
+    "--choose",
+    "--bsa-formula",
+    "--format",
+    "--round",
+    "--id",
+    "--creatinine",
+    "--generated-at",
+    "--per",
+    "--time",
+    "--tz",
+    "--remind",
+]
 WORDS = st.one_of(
     st.sampled_from(OPTIONS),
-    st.sampled_from(["KRd", "D-KRd", "kdd", "175cm", "80kg", "2026-01-05", "carfilzomib=36", "json",
-                     "csv", "md", "ics", "html", "mosteller", "3", "-1", "0", "09:00", "Europe/Berlin",
-                     "1d", "=cmd", "nan", ""]),
+    st.sampled_from(
+        [
+            "KRd",
+            "D-KRd",
+            "kdd",
+            "175cm",
+            "80kg",
+            "2026-01-05",
+            "carfilzomib=36",
+            "json",
+            "csv",
+            "md",
+            "ics",
+            "html",
+            "mosteller",
+            "3",
+            "-1",
+            "0",
+            "09:00",
+            "Europe/Berlin",
+            "1d",
+            "=cmd",
+            "nan",
+            "",
+        ]
+    ),
     st.text(max_size=12),
 )
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(command=st.sampled_from(["calendar", "bsa", "show", "protocols", "schema"]), words=st.lists(WORDS, max_size=10))
-def test_cli_arguments_never_crash(command: str, words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+@settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    command=st.sampled_from(["calendar", "bsa", "show", "protocols", "schema"]),
+    words=st.lists(WORDS, max_size=10),
+)
+def test_cli_arguments_never_crash(
+    command: str, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     """Any argument list exits 0 or 2 with a one-line error; never an internal error."""
     args = [command, *words]
     if command == "calendar":
-        args = [command, "KRd", "--height", "175cm", "--weight", "80kg", "--start", "2026-01-05", *words]
+        args = [
+            command,
+            "KRd",
+            "--height",
+            "175cm",
+            "--weight",
+            "80kg",
+            "--start",
+            "2026-01-05",
+            *words,
+        ]
     args = [a for a in args if a not in {"-o", "--output", "--force"}]
     try:
         status = main(args)
@@ -128,8 +188,11 @@ def test_cli_arguments_never_crash(command: str, words: list[str], capsys: pytes
     st.floats(120, 230),
     st.floats(35, 200),
     st.one_of(st.none(), st.integers(-5, 200)),
-    st.dictionaries(st.sampled_from(["carfilzomib", "dexamethasone", "lenalidomide", "x"]),
-                    st.one_of(st.integers(0, 100), st.text(max_size=8)), max_size=2),
+    st.dictionaries(
+        st.sampled_from(["carfilzomib", "dexamethasone", "lenalidomide", "x"]),
+        st.one_of(st.integers(0, 100), st.text(max_size=8)),
+        max_size=2,
+    ),
 )
 def test_build_schedule_never_gives_anything_but_a_schedule_or_a_dosing_error(
     protocol_id: str, height: float, weight: float, cycles: int | None, choices: dict[str, object]
@@ -138,7 +201,12 @@ def test_build_schedule_never_gives_anything_but_a_schedule_or_a_dosing_error(
     patient = dosing.Patient(height=height, weight=weight)
     try:
         schedule = dosing.build_schedule(
-            dosing.get_protocol(protocol_id), patient, "2026-01-05", cycles=cycles, choices=choices, today=TODAY
+            dosing.get_protocol(protocol_id),
+            patient,
+            "2026-01-05",
+            cycles=cycles,
+            choices=choices,
+            today=TODAY,
         )
     except dosing.DosingError:
         return

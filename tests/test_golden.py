@@ -39,9 +39,10 @@ def test_schedule_matches_hand_written_golden(protocol_id: str, patient_key: str
 def test_administrations_per_cycle(protocol_id: str, cycle: int) -> None:
     """Each cycle holds the number of administrations counted by hand."""
     schedule = _schedule(protocol_id, "typical")
-    assert sum(a.cycle == cycle for a in schedule.administrations) == EXPECTED_COUNTS[
-        (protocol_id, cycle)
-    ]
+    assert (
+        sum(a.cycle == cycle for a in schedule.administrations)
+        == EXPECTED_COUNTS[(protocol_id, cycle)]
+    )
 
 
 @pytest.mark.parametrize("patient_key", sorted(PATIENTS))
@@ -71,7 +72,9 @@ def test_cyclophosphamide_is_not_capped() -> None:
 def test_kdd_split_first_daratumumab_dose() -> None:
     """KdD gives daratumumab 8 mg/kg on C1 D1 and D2, then 16 mg/kg from C1 D8."""
     schedule = _schedule("KdD", "typical", cycles=1)
-    dara = [(a.label, a.dose.final_mg, a.step is not None) for a in schedule.by_drug()["daratumumab"]]
+    dara = [
+        (a.label, a.dose.final_mg, a.step is not None) for a in schedule.by_drug()["daratumumab"]
+    ]
     assert dara == [
         ("C1 D1", 640.0, True),
         ("C1 D2", 640.0, True),
@@ -104,7 +107,11 @@ def test_choice_changes_the_target_dose_and_is_marked() -> None:
     spec = PATIENTS["typical"]
     patient = dosing.Patient(height=spec["height_cm"], weight=spec["weight_kg"])
     schedule = dosing.build_schedule(
-        dosing.get_protocol("KRd"), patient, START, cycles=1, choices={"carfilzomib": 36},
+        dosing.get_protocol("KRd"),
+        patient,
+        START,
+        cycles=1,
+        choices={"carfilzomib": 36},
         today=TODAY,
     )
     doses = sorted({a.dose.final_mg for a in schedule.by_drug()["carfilzomib"]})

@@ -51,7 +51,9 @@ class _Page(html.parser.HTMLParser):
 
 def _schedule(identifier: str | None = "MRN 0042", cycles: int = 2) -> dosing.Schedule:
     patient = dosing.Patient(height="175 cm", weight="80 kg", identifier=identifier)
-    return dosing.build_schedule(dosing.get_protocol("KRd"), patient, "2026-01-05", cycles=cycles, today=TODAY)
+    return dosing.build_schedule(
+        dosing.get_protocol("KRd"), patient, "2026-01-05", cycles=cycles, today=TODAY
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +77,16 @@ def test_one_order_row_per_administration_with_the_columns(page: _Page) -> None:
     assert len(page.rows) == len(schedule.administrations) == 62
     assert all(len(row) == len(COLUMNS) for row in page.rows)
     c1d8 = next(r for r in page.rows if r[0] == "2026-01-12" and r[3] == "carfilzomib")
-    assert c1d8[:8] == ["2026-01-12", "1", "8", "carfilzomib", "110.4", "mg", "IV",
-                        "56 mg/m² × 1.972 m² (Mosteller)"]
+    assert c1d8[:8] == [
+        "2026-01-12",
+        "1",
+        "8",
+        "carfilzomib",
+        "110.4",
+        "mg",
+        "IV",
+        "56 mg/m² × 1.972 m² (Mosteller)",
+    ]
 
 
 def test_one_month_grid_per_month_touched(page: _Page) -> None:
@@ -97,13 +107,14 @@ def test_the_page_is_self_contained(page: _Page) -> None:
     assert not any(tag in {"script", "link", "img", "iframe", "object"} for tag, _ in page.tags)
     assert not any(
         (value or "").startswith(("http:", "https:", "//"))
-        for _, attributes in page.tags for value in attributes.values()
+        for _, attributes in page.tags
+        for value in attributes.values()
     )
 
 
 def test_hostile_identifier_is_text_only() -> None:
     """Markup, quotes and control characters in the identifier are escaped or replaced."""
-    hostile = '<script>alert(1)</script>&"\'\x07'
+    hostile = "<script>alert(1)</script>&\"'\x07"
     raw = to_html(_schedule(identifier=hostile, cycles=1), generated_at=MOMENT)
     parser = _Page()
     parser.feed(raw)

@@ -141,8 +141,11 @@ def test_calendar_carries_name_version_prodid_and_full_header() -> None:
 def test_dtstamp_is_generated_at_and_output_is_byte_identical() -> None:
     """A fixed generated_at gives a fixed DTSTAMP and the same bytes on every export."""
     s = schedule("D-KRd", cycles=2)
-    options = {"time": parse_time("09:00"), "tz": parse_tz("Europe/Berlin"),
-               "remind": parse_duration("1d")}
+    options = {
+        "time": parse_time("09:00"),
+        "tz": parse_tz("Europe/Berlin"),
+        "remind": parse_duration("1d"),
+    }
     first = export(s, **options)
     assert first == export(s, **options)
     assert {e.dtstamp.value for e in events(first)} == {STAMP}
@@ -243,8 +246,14 @@ def test_timed_events_carry_a_vtimezone() -> None:
 def test_wall_time_holds_across_a_clock_change() -> None:
     """New York, from 2026-03-02 for 3 cycles: 09:00 local before and after the DST change."""
     s = schedule("KRd", start="2026-03-02", cycles=3)
-    found = events(export(s, time=parse_time("09:00"), tz=parse_tz("America/New_York"),
-                          duration=parse_duration("90m")))
+    found = events(
+        export(
+            s,
+            time=parse_time("09:00"),
+            tz=parse_tz("America/New_York"),
+            duration=parse_duration("90m"),
+        )
+    )
     utc_hours = {e.dtstart.value.astimezone(dt.UTC).hour for e in found}
     assert utc_hours == {13, 14}
     new_york = ZoneInfo("America/New_York")
@@ -329,17 +338,24 @@ def test_any_identifier_gives_a_readable_calendar(identifier: str) -> None:
 # -- options ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("09:00", dt.time(9, 0)), ("7:05", dt.time(7, 5)), (" 23:59 ", dt.time(23, 59)),
-    ("00:00", dt.time(0, 0)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("09:00", dt.time(9, 0)),
+        ("7:05", dt.time(7, 5)),
+        (" 23:59 ", dt.time(23, 59)),
+        ("00:00", dt.time(0, 0)),
+    ],
+)
 def test_parse_time_reads_24_hour_times(text: str, expected: dt.time) -> None:
     """HH:MM from 00:00 to 23:59 is read as a wall-clock time."""
     assert parse_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["25:00", "24:00", "12:60", "9", "9am", "", "09:00:00", "-1:00",
-                                  "１２:００", "9:5", "9" * 100])
+@pytest.mark.parametrize(
+    "text",
+    ["25:00", "24:00", "12:60", "9", "9am", "", "09:00:00", "-1:00", "１２:００", "9:5", "9" * 100],
+)
 def test_parse_time_refuses_other_text(text: str) -> None:
     """Anything else is a DateError naming --time."""
     with pytest.raises(DateError) as caught:
@@ -353,8 +369,19 @@ def test_parse_tz_reads_iana_names(text: str) -> None:
     assert parse_tz(text).key == text
 
 
-@pytest.mark.parametrize("text", ["Mars/Olympus", "../etc/passwd", "/usr/share/zoneinfo/UTC",
-                                  "localtime", "", "Europe", "Europe/Berlin\x00", "x" * 100])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mars/Olympus",
+        "../etc/passwd",
+        "/usr/share/zoneinfo/UTC",
+        "localtime",
+        "",
+        "Europe",
+        "Europe/Berlin\x00",
+        "x" * 100,
+    ],
+)
 def test_parse_tz_refuses_unknown_zones(text: str) -> None:
     """Unknown, path-like or system-dependent names are a DateError naming --tz."""
     with pytest.raises(DateError) as caught:
@@ -362,18 +389,40 @@ def test_parse_tz_refuses_unknown_zones(text: str) -> None:
     assert caught.value.field == "--tz"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1d", dt.timedelta(days=1)), ("2h", dt.timedelta(hours=2)),
-    ("30m", dt.timedelta(minutes=30)), ("90m", dt.timedelta(minutes=90)),
-    ("1h30m", dt.timedelta(minutes=90)), ("28d", dt.timedelta(days=28)), ("2H", dt.timedelta(hours=2)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1d", dt.timedelta(days=1)),
+        ("2h", dt.timedelta(hours=2)),
+        ("30m", dt.timedelta(minutes=30)),
+        ("90m", dt.timedelta(minutes=90)),
+        ("1h30m", dt.timedelta(minutes=90)),
+        ("28d", dt.timedelta(days=28)),
+        ("2H", dt.timedelta(hours=2)),
+    ],
+)
 def test_parse_duration_reads_days_hours_minutes(text: str, expected: dt.timedelta) -> None:
     """Days, hours and minutes, alone or combined, are read."""
     assert parse_duration(text, field="--remind") == expected
 
 
-@pytest.mark.parametrize("text", ["0m", "0d0h0m", "-1d", "29d", "673h", "1w", "", "d", "1.5h",
-                                  "1m1h", "99999999999999d", "1 day"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0m",
+        "0d0h0m",
+        "-1d",
+        "29d",
+        "673h",
+        "1w",
+        "",
+        "d",
+        "1.5h",
+        "1m1h",
+        "99999999999999d",
+        "1 day",
+    ],
+)
 def test_parse_duration_refuses_zero_negative_long_or_unclear(text: str) -> None:
     """Zero, negative, over 28 days or unreadable text is a DateError naming the field."""
     with pytest.raises(DateError) as caught:
@@ -381,19 +430,22 @@ def test_parse_duration_refuses_zero_negative_long_or_unclear(text: str) -> None
     assert caught.value.field == "--remind"
 
 
-@pytest.mark.parametrize(("options", "field"), [
-    ({"tz": ZoneInfo("Europe/Berlin")}, "tz"),
-    ({"duration": dt.timedelta(hours=2)}, "duration"),
-    ({"time": dt.time(9), "duration": dt.timedelta(hours=25)}, "duration"),
-    ({"time": dt.time(9), "duration": dt.timedelta(0)}, "duration"),
-    ({"time": dt.time(9, tzinfo=dt.UTC)}, "time"),
-    ({"time": dt.time(9, 0, 30)}, "time"),
-    ({"remind": dt.timedelta(0)}, "remind"),
-    ({"remind": dt.timedelta(days=-1)}, "remind"),
-    ({"remind": dt.timedelta(days=29)}, "remind"),
-    ({"per": "week"}, "per"),
-    ({"generated_at": dt.datetime(2026, 1, 1)}, "generated_at"),
-])
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"tz": ZoneInfo("Europe/Berlin")}, "tz"),
+        ({"duration": dt.timedelta(hours=2)}, "duration"),
+        ({"time": dt.time(9), "duration": dt.timedelta(hours=25)}, "duration"),
+        ({"time": dt.time(9), "duration": dt.timedelta(0)}, "duration"),
+        ({"time": dt.time(9, tzinfo=dt.UTC)}, "time"),
+        ({"time": dt.time(9, 0, 30)}, "time"),
+        ({"remind": dt.timedelta(0)}, "remind"),
+        ({"remind": dt.timedelta(days=-1)}, "remind"),
+        ({"remind": dt.timedelta(days=29)}, "remind"),
+        ({"per": "week"}, "per"),
+        ({"generated_at": dt.datetime(2026, 1, 1)}, "generated_at"),
+    ],
+)
 def test_to_ics_refuses_inconsistent_options(options: dict[str, Any], field: str) -> None:
     """A zone or duration without a time, bad spans, a bad per or a naive stamp are refused."""
     with pytest.raises(DosingError) as caught:

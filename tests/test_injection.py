@@ -74,7 +74,7 @@ def test_csv_header_lines_stay_single_lines(schedule: dosing.Schedule) -> None:
     text = to_csv(schedule, generated_at=MOMENT)
     header_lines = [line for line in text.split("\r\n") if line.startswith("#")]
     assert any("HYPERLINK" in line for line in header_lines)
-    body = text.split("\r\n")[len(header_lines):]
+    body = text.split("\r\n")[len(header_lines) :]
     assert body[0] == ",".join(COLUMNS)
     assert len([line for line in body if line]) == 3
 

@@ -60,8 +60,17 @@ def test_non_finite_numbers_cannot_be_written(value):
 
 @pytest.mark.parametrize(
     ("value", "step", "rounded"),
-    [(110.45, 0.1, 110.5), (110.44, 0.1, 110.4), (0.125, 0.01, 0.13), (2.5, 1, 3.0), (-2.5, 1, -3.0),
-     (123.2, 10, 120.0), (125, 10, 130.0), (100, 1e-300, 100.0), (1e300, 0.1, 1e300)],
+    [
+        (110.45, 0.1, 110.5),
+        (110.44, 0.1, 110.4),
+        (0.125, 0.01, 0.13),
+        (2.5, 1, 3.0),
+        (-2.5, 1, -3.0),
+        (123.2, 10, 120.0),
+        (125, 10, 130.0),
+        (100, 1e-300, 100.0),
+        (1e300, 0.1, 1e300),
+    ],
 )
 def test_round_half_up_rounds_halves_away_from_zero(value, step, rounded):
     """Halves go away from zero as on paper (not to even), for any finite value and step."""

@@ -121,8 +121,14 @@ def test_no_override_note_for_values_inside_the_range():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"height": "20 cm"}, {"height": "301 cm"}, {"weight": "0.5 kg"}, {"weight": "701 kg"},
-     {"age": 131}, {"height": "-175 cm"}],
+    [
+        {"height": "20 cm"},
+        {"height": "301 cm"},
+        {"weight": "0.5 kg"},
+        {"weight": "701 kg"},
+        {"age": 131},
+        {"height": "-175 cm"},
+    ],
 )
 def test_hard_limits_hold_even_with_accept_outlier(changes):
     """Values no patient can have are refused even when outliers are accepted."""
@@ -178,7 +184,9 @@ def test_missing_measurements_are_named(data, field):
         Patient(**data)
 
 
-@pytest.mark.parametrize(("sex", "stored"), [("F", "female"), ("m", "male"), (" Female ", "female"), (None, None)])
+@pytest.mark.parametrize(
+    ("sex", "stored"), [("F", "female"), ("m", "male"), (" Female ", "female"), (None, None)]
+)
 def test_sex_reads_common_spellings(sex, stored):
     """Sex reads F/M and full words in any case; it may be left out."""
     assert make(sex=sex).sex == stored
@@ -237,7 +245,9 @@ def test_json_round_trip_keeps_the_patient():
 def test_describe_shows_only_fields_that_are_set():
     """describe() lists identifier, height and weight, and the optional fields only when set."""
     assert make(identifier="MRN 1").describe() == {
-        "identifier": "MRN 1", "height": "175 cm", "weight": "80 kg",
+        "identifier": "MRN 1",
+        "height": "175 cm",
+        "weight": "80 kg",
     }
 
 

@@ -185,12 +185,40 @@ unit_text = st.builds(
     st.one_of(st.floats(allow_nan=True).map(repr), st.integers().map(str), st.just("")),
     st.sampled_from(["", " ", "  "]),
     st.sampled_from(
-        ["cm", "m", "in", "ft", "kg", "lb", "g", "mg", "mg/dL", "µmol/L", "mg/m²", "mg/kg", "m²",
-         "ft 9 in", "'9\"", "mg/m", "kg/kg", "L", "min", "1/cm", "μg/kg", "xyz", "m**400"]
+        [
+            "cm",
+            "m",
+            "in",
+            "ft",
+            "kg",
+            "lb",
+            "g",
+            "mg",
+            "mg/dL",
+            "µmol/L",
+            "mg/m²",
+            "mg/kg",
+            "m²",
+            "ft 9 in",
+            "'9\"",
+            "mg/m",
+            "kg/kg",
+            "L",
+            "min",
+            "1/cm",
+            "μg/kg",
+            "xyz",
+            "m**400",
+        ]
     ),
 )
-fuzz_inputs = st.one_of(anything, unit_text, measurement_strings("height"),
-                        measurement_strings("weight"), measurement_strings("serum_creatinine"))
+fuzz_inputs = st.one_of(
+    anything,
+    unit_text,
+    measurement_strings("height"),
+    measurement_strings("weight"),
+    measurement_strings("serum_creatinine"),
+)
 fuzz = settings(max_examples=FUZZ_EXAMPLES)
 
 
@@ -240,15 +268,25 @@ def test_fuzz_parse_creatinine(value):
         _finite_in(result, "mg/dL")
 
 
-_PATIENT_FIELDS = ["height", "weight", "sex", "age", "date_of_birth", "serum_creatinine",
-                   "identifier", "accept_outlier", "hair"]
+_PATIENT_FIELDS = [
+    "height",
+    "weight",
+    "sex",
+    "age",
+    "date_of_birth",
+    "serum_creatinine",
+    "identifier",
+    "accept_outlier",
+    "hair",
+]
 
 
 @pytest.mark.fuzz
 @fuzz
 @given(
-    base=st.fixed_dictionaries({"height": measurement_strings("height"),
-                                "weight": measurement_strings("weight")}),
+    base=st.fixed_dictionaries(
+        {"height": measurement_strings("height"), "weight": measurement_strings("weight")}
+    ),
     changes=st.dictionaries(st.sampled_from(_PATIENT_FIELDS), fuzz_inputs, max_size=3),
 )
 def test_fuzz_patient(base, changes):
@@ -271,11 +309,16 @@ def test_fuzz_patient_model_validate(data):
 
 @pytest.mark.fuzz
 @fuzz
-@given(text=st.one_of(st.text(max_size=60), st.builds(
-    '{{"height": {}, "weight": {}}}'.format,
-    st.sampled_from(['"175 cm"', "175", '"69 cm"', "null", "1e999", '"abc"', "true", "[]"]),
-    st.sampled_from(['"80 kg"', "80", '"400"', "-1", "{}"]),
-)))
+@given(
+    text=st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            '{{"height": {}, "weight": {}}}'.format,
+            st.sampled_from(['"175 cm"', "175", '"69 cm"', "null", "1e999", '"abc"', "true", "[]"]),
+            st.sampled_from(['"80 kg"', "80", '"400"', "-1", "{}"]),
+        ),
+    )
+)
 def test_fuzz_patient_model_validate_json(text):
     """Patient.model_validate_json of any text gives a patient or a DosingError."""
     _valid_or_dosing_error(Patient.model_validate_json, text)
@@ -304,8 +347,10 @@ def test_fuzz_bsa_formula_parse(value):
 
 sizes = st.one_of(
     anything,
-    st.lists(st.one_of(st.floats(allow_nan=True), st.integers(), st.booleans(), st.text(max_size=3)),
-             max_size=4).map(tuple),
+    st.lists(
+        st.one_of(st.floats(allow_nan=True), st.integers(), st.booleans(), st.text(max_size=3)),
+        max_size=4,
+    ).map(tuple),
 )
 
 

@@ -62,7 +62,10 @@ def test_cycles_never_overlap(request: dict[str, object]) -> None:
     """Consecutive cycle windows touch without overlapping, and dates only move forward."""
     schedule = _build(request)
     for cycle in range(1, schedule.cycles):
-        assert schedule.cycle_window(cycle)[1] + dt.timedelta(days=1) == schedule.cycle_window(cycle + 1)[0]
+        assert (
+            schedule.cycle_window(cycle)[1] + dt.timedelta(days=1)
+            == schedule.cycle_window(cycle + 1)[0]
+        )
     dates = [a.date for a in schedule.administrations]
     assert dates == sorted(dates)
     cycles = [a.cycle for a in schedule.administrations]
@@ -125,7 +128,11 @@ def test_doses_match_their_rules(request: dict[str, object]) -> None:
 def test_default_formula_is_mosteller_and_marked() -> None:
     """Without a formula, Mosteller is used and the notes say it was the default."""
     schedule = dosing.build_schedule(
-        dosing.get_protocol("KRd"), dosing.Patient(height=175, weight=80), "2026-01-05", cycles=1, today=TODAY
+        dosing.get_protocol("KRd"),
+        dosing.Patient(height=175, weight=80),
+        "2026-01-05",
+        cycles=1,
+        today=TODAY,
     )
     assert schedule.bsa_formula is BSAFormula.MOSTELLER
     assert "BSA 1.972 m² by Mosteller (default formula)" in schedule.notes()

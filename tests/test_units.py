@@ -34,8 +34,17 @@ def test_length_text_forms_convert_to_centimetres(text, cm):
     assert parse_length(text).to("cm").magnitude == pytest.approx(cm, abs=1e-9)
 
 
-@pytest.mark.parametrize(("value", "kg"), [("80 kg", 80.0), ("80", 80.0), (80, 80.0), ("80000 g", 80.0),
-                                           ("176 lb", 79.8322571), ("80,5 kg", 80.5)])
+@pytest.mark.parametrize(
+    ("value", "kg"),
+    [
+        ("80 kg", 80.0),
+        ("80", 80.0),
+        (80, 80.0),
+        ("80000 g", 80.0),
+        ("176 lb", 79.8322571),
+        ("80,5 kg", 80.5),
+    ],
+)
 def test_mass_text_forms_convert_to_kilograms(value, kg):
     """Kilograms, grams, pounds (0.45359237 kg each) and bare numbers (kg) read as kilograms."""
     assert parse_mass(value).to("kg").magnitude == pytest.approx(kg, rel=1e-9)
@@ -95,7 +104,9 @@ def test_height_given_as_a_mass_names_both_dimensions():
 
 def test_weight_given_as_a_length_names_both_dimensions():
     """'80 cm' as a weight says a mass was wanted and a length was given."""
-    with pytest.raises(MeasurementError, match=r"^weight must be a mass such as .*got '80 cm' \(a length\)$"):
+    with pytest.raises(
+        MeasurementError, match=r"^weight must be a mass such as .*got '80 cm' \(a length\)$"
+    ):
         parse_mass("80 cm")
 
 
@@ -108,8 +119,22 @@ def test_field_name_is_used_in_the_message():
 
 @pytest.mark.parametrize(
     "value",
-    ["", "   ", "abc", "cm", "nan", "inf", "NaN cm", "-inf cm", "1e999 cm", "6 ft 12 in", "+-1 cm",
-     "175 cm cm", "12 in²", "1.2.3 cm"],
+    [
+        "",
+        "   ",
+        "abc",
+        "cm",
+        "nan",
+        "inf",
+        "NaN cm",
+        "-inf cm",
+        "1e999 cm",
+        "6 ft 12 in",
+        "+-1 cm",
+        "175 cm cm",
+        "12 in²",
+        "1.2.3 cm",
+    ],
 )
 def test_unreadable_or_non_finite_height_text_is_refused(value):
     """Empty, non-numeric, NaN/infinite, out-of-range inches and area units are all refused."""

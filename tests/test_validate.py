@@ -71,47 +71,104 @@ def test_the_base_file_is_valid() -> None:
 
 # (case, replacement of one piece of VALID, a fragment every report must contain)
 BROKEN = [
-    ("day beyond the cycle", ("days = [1, 8, 15] }", "days = [1, 8, 29] }"),
-     "drugs.carfilzomib.schedule[0]: days must lie within the 28-day cycle, got 29"),
-    ("duplicated days", ("days = [1, 8, 15] }", "days = [1, 8, 8] }"),
-     "days must be free of repeats, got 8 more than once"),
-    ("overlapping cycle ranges", ('schedule = [{ cycles = "1+", days = [1, 8, 15] }]',
-                                  'schedule = [{ cycles = "1-3", days = [1] }, { cycles = "3+", days = [8] }]'),
-     "schedule cycle ranges must not overlap, got 1-3 and 3+"),
+    (
+        "day beyond the cycle",
+        ("days = [1, 8, 15] }", "days = [1, 8, 29] }"),
+        "drugs.carfilzomib.schedule[0]: days must lie within the 28-day cycle, got 29",
+    ),
+    (
+        "duplicated days",
+        ("days = [1, 8, 15] }", "days = [1, 8, 8] }"),
+        "days must be free of repeats, got 8 more than once",
+    ),
+    (
+        "overlapping cycle ranges",
+        (
+            'schedule = [{ cycles = "1+", days = [1, 8, 15] }]',
+            'schedule = [{ cycles = "1-3", days = [1] }, { cycles = "3+", days = [8] }]',
+        ),
+        "schedule cycle ranges must not overlap, got 1-3 and 3+",
+    ),
     ("unknown unit", ('dose = "70 mg/m2"', 'dose = "70 mgg/m2"'), "drugs.carfilzomib.dose"),
-    ("wrong unit dimension", ('dose = "70 mg/m2"', 'dose = "70 mg/m"'),
-     "dose must be mg, mg/m² or mg/kg, got '70 mg/m'"),
+    (
+        "wrong unit dimension",
+        ('dose = "70 mg/m2"', 'dose = "70 mg/m"'),
+        "dose must be mg, mg/m² or mg/kg, got '70 mg/m'",
+    ),
     ("missing unit", ('dose = "70 mg/m2"', 'dose = "70"'), "drugs.carfilzomib.dose"),
-    ("choice default not allowed", ("default = 40", "default = 30"),
-     "choices.dexamethasone: default must be one of the allowed values 20, 40, got 30"),
-    ("step-up for a drug not in the protocol", ('drug = "carfilzomib"', 'drug = "isatuximab"'),
-     "step_up[0].drug: must be a drug of the protocol"),
-    ("step-up on a day the drug is not given", ("days = [1]\ndose", "days = [2]\ndose"),
-     "step_up[0]: day 2 of cycle 1 must be a day carfilzomib is given"),
-    ("no sources", ('[[sources]]\ntag = "SEED"\ncitation = "seed Table 3"\n', ""),
-     "sources: is required, got nothing"),
-    ("wrong type", ("cycle_length_days = 28", 'cycle_length_days = "twenty-eight"'),
-     "cycle_length_days: input should be a valid integer"),
-    ("negative cycle length", ("cycle_length_days = 28", "cycle_length_days = -28"),
-     "cycle_length_days: input should be greater than or equal to 1"),
-    ("unknown key", ('setting = "test"', 'setting = "test"\ncolour = "blue"'),
-     "colour: is not a known key"),
-    ("same drug twice", ('[[step_up]]', '[[drugs]]\nname = "dexamethasone"\nroute = "PO"\ndose = "20 mg"\nsources = ["SEED"]\nschedule = [{ cycles = "1", days = [1] }]\n\n[[step_up]]'),
-     "drugs.dexamethasone: each drug must appear once"),
-    ("source tag not declared", ('sources = ["SEED"]\nschedule = [{ cycles = "1+", days = [1, 8, 15, 22] }]',
-                                 'sources = ["EU"]\nschedule = [{ cycles = "1+", days = [1, 8, 15, 22] }]'),
-     "drugs.dexamethasone.sources: must be tags of the protocol's sources"),
-    ("negative day after cycle 1", ('days = [1, 8, 15] }', 'days = [-1, 8, 15] }'),
-     "days before day 1 must be in a block for cycle 1 alone, got cycles 1+"),
-    ("default cycles above maximum", ("default = 2", "default = 9"),
-     "cycles: default must be at most maximum (6), got 9"),
-    ("BSA cap on a flat dose", ('route = "PO"\nsources', 'route = "PO"\nbsa_cap = "2 m2"\nsources'),
-     "drugs.dexamethasone.bsa_cap: must be used only with a mg/m² dose, got a mg dose"),
+    (
+        "choice default not allowed",
+        ("default = 40", "default = 30"),
+        "choices.dexamethasone: default must be one of the allowed values 20, 40, got 30",
+    ),
+    (
+        "step-up for a drug not in the protocol",
+        ('drug = "carfilzomib"', 'drug = "isatuximab"'),
+        "step_up[0].drug: must be a drug of the protocol",
+    ),
+    (
+        "step-up on a day the drug is not given",
+        ("days = [1]\ndose", "days = [2]\ndose"),
+        "step_up[0]: day 2 of cycle 1 must be a day carfilzomib is given",
+    ),
+    (
+        "no sources",
+        ('[[sources]]\ntag = "SEED"\ncitation = "seed Table 3"\n', ""),
+        "sources: is required, got nothing",
+    ),
+    (
+        "wrong type",
+        ("cycle_length_days = 28", 'cycle_length_days = "twenty-eight"'),
+        "cycle_length_days: input should be a valid integer",
+    ),
+    (
+        "negative cycle length",
+        ("cycle_length_days = 28", "cycle_length_days = -28"),
+        "cycle_length_days: input should be greater than or equal to 1",
+    ),
+    (
+        "unknown key",
+        ('setting = "test"', 'setting = "test"\ncolour = "blue"'),
+        "colour: is not a known key",
+    ),
+    (
+        "same drug twice",
+        (
+            "[[step_up]]",
+            '[[drugs]]\nname = "dexamethasone"\nroute = "PO"\ndose = "20 mg"\nsources = ["SEED"]\nschedule = [{ cycles = "1", days = [1] }]\n\n[[step_up]]',
+        ),
+        "drugs.dexamethasone: each drug must appear once",
+    ),
+    (
+        "source tag not declared",
+        (
+            'sources = ["SEED"]\nschedule = [{ cycles = "1+", days = [1, 8, 15, 22] }]',
+            'sources = ["EU"]\nschedule = [{ cycles = "1+", days = [1, 8, 15, 22] }]',
+        ),
+        "drugs.dexamethasone.sources: must be tags of the protocol's sources",
+    ),
+    (
+        "negative day after cycle 1",
+        ("days = [1, 8, 15] }", "days = [-1, 8, 15] }"),
+        "days before day 1 must be in a block for cycle 1 alone, got cycles 1+",
+    ),
+    (
+        "default cycles above maximum",
+        ("default = 2", "default = 9"),
+        "cycles: default must be at most maximum (6), got 9",
+    ),
+    (
+        "BSA cap on a flat dose",
+        ('route = "PO"\nsources', 'route = "PO"\nbsa_cap = "2 m2"\nsources'),
+        "drugs.dexamethasone.bsa_cap: must be used only with a mg/m² dose, got a mg dose",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "edit", "fragment"), BROKEN, ids=[b[0] for b in BROKEN])
-def test_broken_file_is_reported_with_location(case: str, edit: tuple[str, str], fragment: str) -> None:
+def test_broken_file_is_reported_with_location(
+    case: str, edit: tuple[str, str], fragment: str
+) -> None:
     """Each kind of broken protocol file is refused with a message naming where and what."""
     old, new = edit
     assert old in VALID, case
@@ -167,8 +224,16 @@ def test_builtin_protocols_are_valid_and_listed() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("d-krd", "D-KRd"), ("DKRd", "D-KRd"), ("Dara-KRd", "D-KRd"), ("krd", "KRd"),
-     ("KDD", "KdD"), ("kd-weekly", "Kd-weekly"), ("kd weekly", "Kd-weekly"), ("kcyd", "KCyD")],
+    [
+        ("d-krd", "D-KRd"),
+        ("DKRd", "D-KRd"),
+        ("Dara-KRd", "D-KRd"),
+        ("krd", "KRd"),
+        ("KDD", "KdD"),
+        ("kd-weekly", "Kd-weekly"),
+        ("kd weekly", "Kd-weekly"),
+        ("kcyd", "KCyD"),
+    ],
 )
 def test_protocols_match_case_insensitively_and_by_alias(name: str, expected: str) -> None:
     """Ids and aliases match whatever their case and separators."""
@@ -184,7 +249,9 @@ def test_unknown_protocol_suggests_the_closest() -> None:
 def test_json_schema_is_published_and_describes_the_format() -> None:
     """The JSON Schema names the top-level keys a protocol file has."""
     schema = protocol_json_schema()
-    assert {"id", "cycle_length_days", "drugs", "sources", "step_up", "choices"} <= set(schema["properties"])
+    assert {"id", "cycle_length_days", "drugs", "sources", "step_up", "choices"} <= set(
+        schema["properties"]
+    )
     json.dumps(schema)
 
 
@@ -200,12 +267,16 @@ def test_validate_command_reports_all_files_and_exits_2(tmp_path: Path) -> None:
     """`dosing validate DIR` prints every problem of every file and exits 2 if any is invalid."""
     (tmp_path / "good.toml").write_text(VALID, encoding="utf-8")
     (tmp_path / "bad.toml").write_text(
-        VALID.replace("days = [1, 8, 15] }", "days = [1, 8, 29] }").replace("default = 40", "default = 30"),
+        VALID.replace("days = [1, 8, 15] }", "days = [1, 8, 29] }").replace(
+            "default = 40", "default = 30"
+        ),
         encoding="utf-8",
     )
     result = subprocess.run(
         [sys.executable, "-m", "dosing._cli", "validate", str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "good.toml: ok" in result.stdout
@@ -218,7 +289,9 @@ def test_validate_command_accepts_the_builtin_folder() -> None:
     folder = Path(__file__).resolve().parents[1] / "protocols"
     result = subprocess.run(
         [sys.executable, "-m", "dosing._cli", "validate", str(folder)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout
     assert result.stdout.count(": ok") == 5
@@ -233,10 +306,14 @@ def test_builtin_files_are_named_after_their_ids() -> None:
 
 def test_choice_values_of_a_thousand_and_more_work() -> None:
     """A choice of 1,000 mg validates and schedules (its value is never re-read from text)."""
-    text = VALID.replace("allowed = [20, 40]\ndefault = 40", "allowed = [500, 1000]\ndefault = 1000")
+    text = VALID.replace(
+        "allowed = [20, 40]\ndefault = 40", "allowed = [500, 1000]\ndefault = 1000"
+    )
     protocol = loads_protocol(text)
     patient = dosing.Patient(height="175 cm", weight="80 kg")
-    schedule = dosing.build_schedule(protocol, patient, "2026-01-05", cycles=1, today=dt.date(2026, 1, 1))
+    schedule = dosing.build_schedule(
+        protocol, patient, "2026-01-05", cycles=1, today=dt.date(2026, 1, 1)
+    )
     assert {a.dose.final_mg for a in schedule.by_drug()["dexamethasone"]} == {1000.0}
 
 

@@ -90,7 +90,9 @@ def bsa_m2(height_cm: float, weight_kg: float, formula: BSAFormula) -> float:
     1.8636
     """
     if not (height_cm > 0 and weight_kg > 0 and math.isfinite(height_cm * weight_kg)):
-        raise MeasurementError("height and weight", "positive and finite", f"{height_cm} cm, {weight_kg} kg")
+        raise MeasurementError(
+            "height and weight", "positive and finite", f"{height_cm} cm, {weight_kg} kg"
+        )
     if formula is BSAFormula.MOSTELLER:
         return math.sqrt(height_cm * weight_kg / 3600)
     if formula is BSAFormula.DUBOIS:
@@ -184,9 +186,11 @@ def creatinine_clearance(
     ...       sex="male", weight_policy="actual").magnitude, 1)
     52.1
     """
-    policy = WeightPolicy(str(weight_policy).lower()) if str(weight_policy).lower() in set(
-        WeightPolicy
-    ) else None
+    policy = (
+        WeightPolicy(str(weight_policy).lower())
+        if str(weight_policy).lower() in set(WeightPolicy)
+        else None
+    )
     if policy is None:
         raise DosingError("weight_policy", "one of actual, ideal, adjusted", repr(weight_policy))
     sex_value = _sex(sex)

@@ -128,8 +128,11 @@ class DoseRule:
         cap = None
         if bsa_cap is not None:
             cap = parse_quantity(
-                bsa_cap, field=f"{field}.bsa_cap" if field != "dose" else "bsa_cap",
-                dimension="[length] ** 2", to_unit="m**2", example="'2.2 m²'",
+                bsa_cap,
+                field=f"{field}.bsa_cap" if field != "dose" else "bsa_cap",
+                dimension="[length] ** 2",
+                to_unit="m**2",
+                example="'2.2 m²'",
             ).magnitude
         maximum = None
         if max_dose is not None:
@@ -184,7 +187,9 @@ def _parse_rate_any(value: object, *, field: str) -> tuple[float, Basis]:
         try:
             amount = float(number_part)
         except ValueError:
-            raise MeasurementError(field, f"a number and a unit ({constraint})", repr(value)) from None
+            raise MeasurementError(
+                field, f"a number and a unit ({constraint})", repr(value)
+            ) from None
         unit = parse_unit(unit_part, field=field)
     elif is_quantity(value):
         magnitude = value.magnitude  # type: ignore[attr-defined]
@@ -250,14 +255,18 @@ def _hundredths(value: float) -> bool:
 
 
 def _sizes_ok(sizes: object) -> bool:
-    return isinstance(sizes, tuple | list) and bool(sizes) and all(
-        _finite_number(s) and 0.01 <= s <= 10_000 and _hundredths(s) for s in sizes
+    return (
+        isinstance(sizes, tuple | list)
+        and bool(sizes)
+        and all(_finite_number(s) and 0.01 <= s <= 10_000 and _hundredths(s) for s in sizes)
     )
 
 
 def _check_tolerance(tolerance: float) -> None:
     if not (_is_number(tolerance) and 0 < tolerance <= 0.25):
-        raise RoundingError("tolerance", "a fraction above 0 and at most 0.25 (25 %)", repr(tolerance))
+        raise RoundingError(
+            "tolerance", "a fraction above 0 and at most 0.25 (25 %)", repr(tolerance)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,21 +287,26 @@ class NearestIncrement:
             and _hundredths(self.increment_mg)
         ):
             raise RoundingError(
-                "increment", "a whole number of hundredths of a mg from 0.01 to 10,000 mg",
+                "increment",
+                "a whole number of hundredths of a mg from 0.01 to 10,000 mg",
                 repr(self.increment_mg),
             )
         _check_tolerance(self.tolerance)
 
     def propose(self, mg: float) -> tuple[float, str] | None:
         """Nearest multiple of the increment (halves up)."""
-        return round_half_up(mg, self.increment_mg), f"nearest {format_amount(self.increment_mg, 'mg')}"
+        return round_half_up(
+            mg, self.increment_mg
+        ), f"nearest {format_amount(self.increment_mg, 'mg')}"
 
     def describe(self) -> str:
         """``nearest 10 mg within 10 %``."""
         return f"nearest {format_amount(self.increment_mg, 'mg')} within {_percent(self.tolerance)}"
 
 
-def _combinations(sizes: tuple[float, ...], target: float, max_units: int | None) -> dict[int, tuple[int, ...]]:
+def _combinations(
+    sizes: tuple[float, ...], target: float, max_units: int | None
+) -> dict[int, tuple[int, ...]]:
     """Achievable totals (in 1/100 mg) near ``target`` with the fewest units of ``sizes``."""
     cents = [round(s * 100) for s in sizes]
     step = math.gcd(*cents)
@@ -352,15 +366,24 @@ class OralStrengths:
 
     def __post_init__(self) -> None:
         if not _sizes_ok(self.strengths_mg):
-            raise RoundingError("strengths", "one or more strengths of 0.01 to 10,000 mg in whole hundredths", repr(self.strengths_mg))
-        if not (isinstance(self.max_units, int) and not isinstance(self.max_units, bool)
-                and 1 <= self.max_units <= 20):
+            raise RoundingError(
+                "strengths",
+                "one or more strengths of 0.01 to 10,000 mg in whole hundredths",
+                repr(self.strengths_mg),
+            )
+        if not (
+            isinstance(self.max_units, int)
+            and not isinstance(self.max_units, bool)
+            and 1 <= self.max_units <= 20
+        ):
             raise RoundingError("max_units", "between 1 and 20", repr(self.max_units))
         _check_tolerance(self.tolerance)
 
     def propose(self, mg: float) -> tuple[float, str] | None:
         """Nearest total of at most ``max_units`` whole units."""
-        return _nearest_combination(tuple(self.strengths_mg), mg, self.max_units, "capsules/tablets")
+        return _nearest_combination(
+            tuple(self.strengths_mg), mg, self.max_units, "capsules/tablets"
+        )
 
     def describe(self) -> str:
         """``oral strengths 2.5, 5, 10 mg within 10 %``."""
@@ -381,7 +404,11 @@ class VialBanding:
 
     def __post_init__(self) -> None:
         if not _sizes_ok(self.vial_sizes_mg):
-            raise RoundingError("vial_sizes", "one or more sizes of 0.01 to 10,000 mg in whole hundredths", repr(self.vial_sizes_mg))
+            raise RoundingError(
+                "vial_sizes",
+                "one or more sizes of 0.01 to 10,000 mg in whole hundredths",
+                repr(self.vial_sizes_mg),
+            )
         _check_tolerance(self.tolerance)
 
     def propose(self, mg: float) -> tuple[float, str] | None:
@@ -449,7 +476,9 @@ class Dose:
         capped = self.measure_uncapped is not None and self.measure_uncapped > self.measure
         label = self.formula.label
         if capped:
-            label = f"capped; {label} BSA {format_amount(self.measure_uncapped or 0, 'm²', decimals=3)}"
+            label = (
+                f"capped; {label} BSA {format_amount(self.measure_uncapped or 0, 'm²', decimals=3)}"
+            )
         return f"{rate} × {format_amount(self.measure, 'm²', decimals=3)} ({label})"
 
     @property
@@ -559,19 +588,31 @@ def _apply_rounding(
 ) -> tuple[float, str, str]:
     proposal = policy.propose(calculated)
     if proposal is None:
-        return reported, "", f"rounding ({policy.describe()}) not possible for {format_amount(calculated, 'mg')}; dose left unrounded"
+        return (
+            reported,
+            "",
+            f"rounding ({policy.describe()}) not possible for {format_amount(calculated, 'mg')}; dose left unrounded",
+        )
     value, made_of = proposal
     change = abs(value - calculated) / calculated
     if math.isclose(value, calculated, rel_tol=1e-9, abs_tol=1e-9):
         return value, "", ""
     shown = format_amount(calculated, "mg", decimals=2)
     if change > policy.tolerance + 1e-12:
-        return reported, "", (
-            f"rounding {shown} to {format_amount(value, 'mg')} ({made_of}) refused: "
-            f"{_percent(change)} change exceeds the {_percent(policy.tolerance)} tolerance; "
-            "dose left unrounded"
+        return (
+            reported,
+            "",
+            (
+                f"rounding {shown} to {format_amount(value, 'mg')} ({made_of}) refused: "
+                f"{_percent(change)} change exceeds the {_percent(policy.tolerance)} tolerance; "
+                "dose left unrounded"
+            ),
         )
-    return value, (
-        f"rounded from {shown} to {format_amount(value, 'mg')} ({made_of}; "
-        f"{_percent(change)} change, within {_percent(policy.tolerance)})"
-    ), ""
+    return (
+        value,
+        (
+            f"rounded from {shown} to {format_amount(value, 'mg')} ({made_of}; "
+            f"{_percent(change)} change, within {_percent(policy.tolerance)})"
+        ),
+        "",
+    )

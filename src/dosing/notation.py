@@ -18,8 +18,16 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = ["format_amount", "format_number", "plain_number", "report_precision", "round_half_up"]
 
-_UNIT_SPELLING = {"U": "units", "u": "units", "IU": "units", "unit": "units", "m**2": "m²",
-                  "mg/m**2": "mg/m²", "mg/m2": "mg/m²", "m2": "m²"}
+_UNIT_SPELLING = {
+    "U": "units",
+    "u": "units",
+    "IU": "units",
+    "unit": "units",
+    "m**2": "m²",
+    "mg/m**2": "mg/m²",
+    "mg/m2": "mg/m²",
+    "m2": "m²",
+}
 
 
 def round_half_up(value: float, step: float) -> float:

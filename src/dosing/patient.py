@@ -111,9 +111,12 @@ def _check_range(field: str, value: float, raw: object, *, accept_outlier: bool)
     if not hard_low <= value <= hard_high:
         hint = _unit_hint(field, value, raw)
         raise MeasurementError(
-            field, f"between {_fmt(hard_low)} and {_fmt(hard_high)} {unit}", f"{_fmt(value)} {unit}",
+            field,
+            f"between {_fmt(hard_low)} and {_fmt(hard_high)} {unit}",
+            f"{_fmt(value)} {unit}",
             f"{hint} This is outside what any patient can have; check the value and its unit"
-            if hint else "this is outside what any patient can have; check the value and its unit",
+            if hint
+            else "this is outside what any patient can have; check the value and its unit",
         )
     if low <= value <= high or accept_outlier:
         return
@@ -198,14 +201,18 @@ class Patient(BaseModel):
         _check_range("weight", self.weight.magnitude, raw.get("weight"), accept_outlier=accept)
         if self.serum_creatinine is not None:
             _check_range(
-                "serum_creatinine", self.serum_creatinine.magnitude, raw.get("serum_creatinine"),
+                "serum_creatinine",
+                self.serum_creatinine.magnitude,
+                raw.get("serum_creatinine"),
                 accept_outlier=accept,
             )
         if self.age is not None:
             if not -1e6 < self.age < 1e6:  # float() of a huge int overflows; refuse it as is
                 low, high = PLAUSIBLE["age"][3], PLAUSIBLE["age"][4]
                 raise MeasurementError(
-                    "age", f"between {_fmt(low)} and {_fmt(high)} years", "an integer far outside it"
+                    "age",
+                    f"between {_fmt(low)} and {_fmt(high)} years",
+                    "an integer far outside it",
                 )
             _check_range("age", float(self.age), None, accept_outlier=accept)
         if self.date_of_birth is not None:
@@ -312,7 +319,9 @@ def _as_dosing_error(err: ValidationError, data: dict[str, Any]) -> DosingError:
     field = ".".join(str(part) for part in loc) if loc else "patient"
     if first["type"] == "extra_forbidden":
         return DosingError(
-            field, "one of the known patient fields", repr(first["input"]),
+            field,
+            "one of the known patient fields",
+            repr(first["input"]),
             "known fields: " + ", ".join(_FIELD_NAMES),
         )
     if first["type"] == "json_invalid":

@@ -165,7 +165,9 @@ def parse_days(value: object) -> tuple[int, ...]:
         raise FormatError("days", "a list of at least one day", "none")
     duplicated = sorted(day for day, n in Counter(days).items() if n > 1)
     if duplicated:
-        raise FormatError("days", "free of repeats", f"{', '.join(map(str, duplicated))} more than once")
+        raise FormatError(
+            "days", "free of repeats", f"{', '.join(map(str, duplicated))} more than once"
+        )
     return tuple(sorted(days))
 
 
@@ -217,9 +219,7 @@ class DayBlock(_Model):
         if isinstance(length, int) and length > 0:
             beyond = [d for d in self.days if d > length]
             if beyond:
-                problems.append(
-                    f"days must lie within the {length}-day cycle, got {_some(beyond)}"
-                )
+                problems.append(f"days must lie within the {length}-day cycle, got {_some(beyond)}")
         early = [d for d in self.days if d < 1]
         if early and self.cycles.first != 1:
             problems.append(
@@ -424,9 +424,13 @@ class Protocol(_Model):
             choice = choices.get(drug.name)
             if choice is None:
                 assert drug.dose is not None  # validation: a dose or a choice
-                out[drug.name] = DoseRule.parse(drug.dose, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
+                out[drug.name] = DoseRule.parse(
+                    drug.dose, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose
+                )
             else:  # the chosen number in the choice's unit, without a round trip through text
-                unit = DoseRule.parse(f"1 {choice.unit}", bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
+                unit = DoseRule.parse(
+                    f"1 {choice.unit}", bsa_cap=drug.bsa_cap, max_dose=drug.max_dose
+                )
                 out[drug.name] = replace(unit, amount=choice.value * unit.amount)
         return out
 
@@ -483,13 +487,18 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
                 )
             )
         cap_basis = _basis_or_none(
-            drug.get("dose") if drug.get("dose") is not None
-            else f"1 {choices[name].get('unit')}" if has_choice and isinstance(choices[name], Mapping)
+            drug.get("dose")
+            if drug.get("dose") is not None
+            else f"1 {choices[name].get('unit')}"
+            if has_choice and isinstance(choices[name], Mapping)
             else None
         )
         if drug.get("bsa_cap") is not None and cap_basis not in (None, Basis.PER_M2):
             problems.append(
-                Problem(f"drugs.{name}.bsa_cap", f"must be used only with a mg/m² dose, got a {cap_basis} dose")
+                Problem(
+                    f"drugs.{name}.bsa_cap",
+                    f"must be used only with a mg/m² dose, got a {cap_basis} dose",
+                )
             )
         for tag in drug.get("sources") or ():
             if tag not in tags:
@@ -650,7 +659,9 @@ def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
     import tomllib
 
     if not isinstance(text, str):
-        raise ProtocolError(origin, [Problem("", f"the protocol must be text (str), got {type(text).__name__}")])
+        raise ProtocolError(
+            origin, [Problem("", f"the protocol must be text (str), got {type(text).__name__}")]
+        )
     if len(text) > MAX_FILE_BYTES:
         raise ProtocolError(
             origin,

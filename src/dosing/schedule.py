@@ -370,11 +370,15 @@ def _check_types(protocol: object, patient: object, choices: object, rounding: o
     from dosing.patient import Patient
 
     if not isinstance(protocol, Protocol):
-        raise ScheduleError("protocol", "a dosing.Protocol (see get_protocol)", type(protocol).__name__)
+        raise ScheduleError(
+            "protocol", "a dosing.Protocol (see get_protocol)", type(protocol).__name__
+        )
     if not isinstance(patient, Patient):
         raise ScheduleError("patient", "a dosing.Patient", type(patient).__name__)
     if choices is not None and not isinstance(choices, Mapping):
-        raise ScheduleError("choices", "a mapping of drug to value, e.g. {'carfilzomib': 36}", repr(choices))
+        raise ScheduleError(
+            "choices", "a mapping of drug to value, e.g. {'carfilzomib': 36}", repr(choices)
+        )
     if rounding is None:
         return
     if not isinstance(rounding, Mapping):
@@ -382,7 +386,8 @@ def _check_types(protocol: object, patient: object, choices: object, rounding: o
     for drug, policy in rounding.items():
         if not all(hasattr(policy, name) for name in ("propose", "describe", "tolerance")):
             raise ScheduleError(
-                f"rounding[{drug!r}]", "a rounding policy (NearestIncrement, OralStrengths, VialBanding)",
+                f"rounding[{drug!r}]",
+                "a rounding policy (NearestIncrement, OralStrengths, VialBanding)",
                 repr(policy),
             )
 

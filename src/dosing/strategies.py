@@ -83,7 +83,13 @@ def _height_texts(low_cm: float, high_cm: float) -> SearchStrategy[str]:
         return st.sampled_from(forms)
 
     def metric(cm: float) -> SearchStrategy[str]:
-        forms = [f"{cm:g} cm", f"{cm:g}cm", f"{cm / 100:g} m", f"{cm:g}", f"{cm:g} cm".replace(".", ",")]
+        forms = [
+            f"{cm:g} cm",
+            f"{cm:g}cm",
+            f"{cm / 100:g} m",
+            f"{cm:g}",
+            f"{cm:g} cm".replace(".", ","),
+        ]
         return st.sampled_from(forms)
 
     low_in, high_in = low_cm / _CM_PER_INCH, high_cm / _CM_PER_INCH
@@ -119,7 +125,9 @@ def heights(
     *, min_cm: float = ..., max_cm: float = ..., text: Literal[False] = ...
 ) -> SearchStrategy[pint.Quantity[Any]]: ...
 @overload
-def heights(*, min_cm: float = ..., max_cm: float = ..., text: Literal[True]) -> SearchStrategy[str]: ...
+def heights(
+    *, min_cm: float = ..., max_cm: float = ..., text: Literal[True]
+) -> SearchStrategy[str]: ...
 def heights(
     *,
     min_cm: float = ADULT_HEIGHT_CM[0],
@@ -157,7 +165,9 @@ def weights(
     *, min_kg: float = ..., max_kg: float = ..., text: Literal[False] = ...
 ) -> SearchStrategy[pint.Quantity[Any]]: ...
 @overload
-def weights(*, min_kg: float = ..., max_kg: float = ..., text: Literal[True]) -> SearchStrategy[str]: ...
+def weights(
+    *, min_kg: float = ..., max_kg: float = ..., text: Literal[True]
+) -> SearchStrategy[str]: ...
 def weights(
     *,
     min_kg: float = ADULT_WEIGHT_KG[0],

@@ -192,7 +192,9 @@ def parse_quantity(
             quantity = value
         else:  # a quantity from another registry: re-create it here, by its unit's name
             unit_text = format(getattr(value, "units"), "D")  # noqa: B009
-            quantity = reg.Quantity(float(magnitude), parse_unit(unit_text, field=field, constraint=constraint))
+            quantity = reg.Quantity(
+                float(magnitude), parse_unit(unit_text, field=field, constraint=constraint)
+            )
     else:
         raise MeasurementError(field, constraint, f"{type(value).__name__} {value!r}")
     if not math.isfinite(quantity.magnitude):
@@ -212,7 +214,9 @@ def _finite_float(value: float, field: str) -> float:
         return float(value)
     except OverflowError:
         # str() of the integer could itself fail (over 4,300 digits), so describe it instead
-        raise MeasurementError(field, "a finite number", "an integer too large for a float") from None
+        raise MeasurementError(
+            field, "a finite number", "an integer too large for a float"
+        ) from None
 
 
 def is_quantity(value: object) -> bool:
@@ -261,7 +265,11 @@ def parse_length(value: object, *, field: str = "height") -> pint.Quantity[float
     <Quantity(175.26, 'centimeter')>
     """
     return parse_quantity(
-        value, field=field, dimension="[length]", to_unit="cm", default_unit="cm",
+        value,
+        field=field,
+        dimension="[length]",
+        to_unit="cm",
+        default_unit="cm",
         example="'175 cm' or '69 in'",
     )
 
@@ -273,7 +281,11 @@ def parse_mass(value: object, *, field: str = "weight") -> pint.Quantity[float]:
     <Quantity(80.0, 'kilogram')>
     """
     return parse_quantity(
-        value, field=field, dimension="[mass]", to_unit="kg", default_unit="kg",
+        value,
+        field=field,
+        dimension="[mass]",
+        to_unit="kg",
+        default_unit="kg",
         example="'80 kg' or '176 lb'",
     )
 
@@ -296,13 +308,19 @@ def parse_creatinine(value: object, *, field: str = "serum_creatinine") -> pint.
     quantity: pint.Quantity[float]
     try:
         quantity = parse_quantity(
-            value, field=field, dimension="[substance] / [length] ** 3", to_unit="umol/L",
+            value,
+            field=field,
+            dimension="[substance] / [length] ** 3",
+            to_unit="umol/L",
             example="'97 µmol/L'",
         )
     except MeasurementError:
         try:
             return parse_quantity(
-                value, field=field, dimension="[mass] / [length] ** 3", to_unit="mg/dL",
+                value,
+                field=field,
+                dimension="[mass] / [length] ** 3",
+                to_unit="mg/dL",
                 example="'1.1 mg/dL'",
             )
         except MeasurementError as err:

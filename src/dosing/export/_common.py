@@ -41,7 +41,9 @@ def generated_text(generated_at: dt.datetime | None) -> str:
         raise DateError("generated_at", "a time-zone-aware datetime", repr(generated_at))
     moment = generated_at or dt.datetime.now(dt.UTC)
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise DateError("generated_at", "a time-zone-aware datetime", repr(moment), "add tzinfo, e.g. UTC")
+        raise DateError(
+            "generated_at", "a time-zone-aware datetime", repr(moment), "add tzinfo, e.g. UTC"
+        )
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -45,17 +45,37 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
 )
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_ROUTES = {"IV": "into a vein (infusion)", "PO": "by mouth", "SC": "under the skin",
-           "IM": "into a muscle"}
+_ROUTES = {
+    "IV": "into a vein (infusion)",
+    "PO": "by mouth",
+    "SC": "under the skin",
+    "IM": "into a muscle",
+}
 
 # Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), each as
 # (strong, tint). Drugs are always named in words as well.
 _PALETTE = (
-    ("#0072b2", "#e3f0f9"), ("#d55e00", "#fbe9de"), ("#009e73", "#dff3ec"),
-    ("#cc79a7", "#f8e8f1"), ("#8a6d00", "#f7f0d4"), ("#56b4e9", "#e6f4fc"),
+    ("#0072b2", "#e3f0f9"),
+    ("#d55e00", "#fbe9de"),
+    ("#009e73", "#dff3ec"),
+    ("#cc79a7", "#f8e8f1"),
+    ("#8a6d00", "#f7f0d4"),
+    ("#56b4e9", "#e6f4fc"),
     ("#555555", "#ececec"),
 )
 
@@ -77,8 +97,11 @@ def _flags(admin: Administration) -> tuple[str, ...]:
     out = []
     if admin.step is not None:
         out.append("step")
-    bsa_capped = (dose.measure is not None and dose.measure_uncapped is not None
-                  and dose.measure_uncapped > dose.measure)
+    bsa_capped = (
+        dose.measure is not None
+        and dose.measure_uncapped is not None
+        and dose.measure_uncapped > dose.measure
+    )
     if bsa_capped or any("maximum dose" in n for n in dose.notes):
         out.append("cap")
     if any(n.startswith("rounded") for n in dose.notes):
@@ -121,10 +144,10 @@ def _header_html(head: Header, schedule: Schedule) -> str:
     parts = [
         '<section class="sheet" id="order-header" aria-labelledby="title">',
         f'<div class="notice" role="note"><span class="notice-mark" aria-hidden="true">!</span>'
-        f'<p><strong>Verify before use.</strong> {escape(head.notice)}</p></div>',
+        f"<p><strong>Verify before use.</strong> {escape(head.notice)}</p></div>",
         f'<h1 id="title">{escape(head.title)}</h1>',
         f'<p class="subtitle">{escape(schedule.protocol.name)} &middot; '
-        f'{_long_date(schedule.start)} to {_long_date(schedule.end)}</p>',
+        f"{_long_date(schedule.start)} to {_long_date(schedule.end)}</p>",
         '<dl class="fields">',
     ]
     for label, text in head.fields:
@@ -161,9 +184,7 @@ def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
         'or <span class="flag flag-warn">check</span> differ from the plain dose rule; the '
         "reason column says how. The calculated column is before rounding to the given dose.</p>",
     ]
-    head_cells = "".join(
-        f'<th scope="col" class="col-{c}">{escape(c)}</th>' for c in COLUMNS
-    )
+    head_cells = "".join(f'<th scope="col" class="col-{c}">{escape(c)}</th>' for c in COLUMNS)
     for cycle in range(1, schedule.cycles + 1):
         first, last = schedule.cycle_window(cycle)
         parts.append(
@@ -175,8 +196,10 @@ def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
         if not in_cycle:
             parts.append('<p class="hint">No doses in this cycle.</p>')
         else:
-            parts.append(f'<table class="order" data-cycle="{cycle}"><thead><tr>{head_cells}'
-                         "</tr></thead><tbody>")
+            parts.append(
+                f'<table class="order" data-cycle="{cycle}"><thead><tr>{head_cells}'
+                "</tr></thead><tbody>"
+            )
             previous: dt.date | None = None
             for admin, r in in_cycle:
                 flags = _flags(admin)
@@ -233,8 +256,11 @@ def _legend_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
     ]
     keys += [f"<li><strong>{escape(r)}</strong> {escape(_ROUTES.get(r, r))}</li>" for r in routes]
     return (
-        '<div class="legend"><h3>Legend</h3><ul class="legend-drugs">' + "".join(items)
-        + '</ul><ul class="legend-keys">' + "".join(keys) + "</ul></div>"
+        '<div class="legend"><h3>Legend</h3><ul class="legend-drugs">'
+        + "".join(items)
+        + '</ul><ul class="legend-keys">'
+        + "".join(keys)
+        + "</ul></div>"
     )
 
 
@@ -245,8 +271,11 @@ def _cycle_of(schedule: Schedule, day: dt.date) -> int | None:
 
 
 def _day_cell(
-    schedule: Schedule, day: dt.date, month: int,
-    by_date: dict[dt.date, list[Administration]], starts: dict[dt.date, int],
+    schedule: Schedule,
+    day: dt.date,
+    month: int,
+    by_date: dict[dt.date, list[Administration]],
+    starts: dict[dt.date, int],
     drug_index: dict[str, int],
 ) -> str:
     if day.month != month:
@@ -473,24 +502,26 @@ def to_html(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
         drug_index.setdefault(admin.drug, len(drug_index))
     identifier = schedule.patient.identifier
     title = head.title + (f" - {identifier}" if identifier else "")
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title>",
-        f"<style>{_CSS}{_drug_css(len(drug_index))}\n</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        _header_html(head, schedule),
-        _order_html(schedule, drug_index),
-        _calendar_html(schedule, drug_index),
-        f'<footer class="foot"><p><strong>Verify before use.</strong> '
-        f"{escape(head.notice)}</p></footer>",
-        "</main>",
-        "</body>",
-        "</html>",
-        "",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)}</title>",
+            f"<style>{_CSS}{_drug_css(len(drug_index))}\n</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            _header_html(head, schedule),
+            _order_html(schedule, drug_index),
+            _calendar_html(schedule, drug_index),
+            f'<footer class="foot"><p><strong>Verify before use.</strong> '
+            f"{escape(head.notice)}</p></footer>",
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

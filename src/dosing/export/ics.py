@@ -71,7 +71,9 @@ _SEQUENCE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # RFC 5545 CONTROL (minus newline), C1 controls, line/paragraph separators, lone surrogates.
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
-_DURATION = re.compile(r"^\s*(?:(\d{1,5})\s*d)?\s*(?:(\d{1,6})\s*h)?\s*(?:(\d{1,7})\s*m)?\s*$", re.I | re.ASCII)
+_DURATION = re.compile(
+    r"^\s*(?:(\d{1,5})\s*d)?\s*(?:(\d{1,6})\s*h)?\s*(?:(\d{1,7})\s*m)?\s*$", re.I | re.ASCII
+)
 _ZONE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$")
 _NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
 
@@ -192,8 +194,13 @@ def event_uid(schedule: Schedule, cycle: int, day: int, drug: str | None = None)
     (True, 39, False)
     """
     parts = (
-        _UID_SCHEME, schedule.protocol.id, _patient_key(schedule), schedule.start.isoformat(),
-        f"C{cycle}", f"D{day}", "drug:" + drug if drug is not None else "day",
+        _UID_SCHEME,
+        schedule.protocol.id,
+        _patient_key(schedule),
+        schedule.start.isoformat(),
+        f"C{cycle}",
+        f"D{day}",
+        "drug:" + drug if drug is not None else "day",
     )
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
     return f"{digest[:32]}@{_UID_DOMAIN}"
@@ -243,11 +250,15 @@ def _on_the_clock(moment: dt.datetime, zone: str) -> tuple[dt.datetime, str]:
     wall = moment.replace(tzinfo=None)
     real = moment.astimezone(dt.UTC).astimezone(moment.tzinfo)
     if real.replace(tzinfo=None) != wall:
-        return real, (f"note: {wall:%H:%M} does not exist on {wall:%Y-%m-%d} in {zone} "
-                      f"(clock change); the event is set at {real:%H:%M}.")
+        return real, (
+            f"note: {wall:%H:%M} does not exist on {wall:%Y-%m-%d} in {zone} "
+            f"(clock change); the event is set at {real:%H:%M}."
+        )
     if moment.replace(fold=1).utcoffset() != moment.utcoffset():
-        return moment, (f"note: {wall:%H:%M} occurs twice on {wall:%Y-%m-%d} in {zone} "
-                        "(clock change); the first occurrence is meant.")
+        return moment, (
+            f"note: {wall:%H:%M} occurs twice on {wall:%Y-%m-%d} in {zone} "
+            "(clock change); the first occurrence is meant."
+        )
     return moment, ""
 
 
@@ -263,20 +274,29 @@ class _Timing:
         if time is not None and not isinstance(time, dt.time):
             raise DateError("time", "a datetime.time (see parse_time)", _shown(time))
         if time is not None and (time.tzinfo is not None or time.second or time.microsecond):
-            raise DateError("time", "a wall-clock time in whole minutes without a zone "
-                            "(give the zone as tz)", _shown(time))
+            raise DateError(
+                "time",
+                "a wall-clock time in whole minutes without a zone (give the zone as tz)",
+                _shown(time),
+            )
         if tz is not None and time is None:
-            raise DateError("tz", "used together with time (all-day events have no zone)",
-                            _shown(tz))
+            raise DateError(
+                "tz", "used together with time (all-day events have no zone)", _shown(tz)
+            )
         if tz is not None and not isinstance(tz, dt.tzinfo):
             raise DateError("tz", "a time zone (see parse_tz)", _shown(tz))
         if duration is not None and time is None:
-            raise DateError("duration", "used together with time (all-day events last one day)",
-                            _shown(duration))
+            raise DateError(
+                "duration",
+                "used together with time (all-day events last one day)",
+                _shown(duration),
+            )
         if duration is not None and not (
             isinstance(duration, dt.timedelta) and dt.timedelta(0) < duration <= MAX_EVENT_DURATION
         ):
-            raise DateError("duration", "a positive time span of at most 24 hours", _shown(duration))
+            raise DateError(
+                "duration", "a positive time span of at most 24 hours", _shown(duration)
+            )
         self.time = time
         self.tz = tz
         self.duration = duration or DEFAULT_DURATION
@@ -288,8 +308,10 @@ class _Timing:
             return "all-day events"
         span = f"{self.time:%H:%M}, {_span_text(self.duration)}"
         if self.tz is None:
-            return (f"{span}, floating local time (no time zone given: the event shows at "
-                    f"{self.time:%H:%M} in whatever zone the calendar is viewed)")
+            return (
+                f"{span}, floating local time (no time zone given: the event shows at "
+                f"{self.time:%H:%M} in whatever zone the calendar is viewed)"
+            )
         if self.zone is not None:
             return f"{span}, time zone {self.zone}"
         return f"{span}, time zone {self.tz} (written in UTC)"

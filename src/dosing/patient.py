@@ -172,7 +172,7 @@ class Patient(BaseModel):
     age: int | None = Field(default=None, strict=True, description="Age in whole years.")
     date_of_birth: dt.date | None = Field(default=None)
     serum_creatinine: Creatinine | None = Field(default=None, description="mg/dL or µmol/L.")
-    identifier: str | None = Field(default=None, max_length=200)
+    identifier: str | None = Field(default=None, min_length=1, max_length=200)
     accept_outlier: bool = Field(
         default=False, description="Accept values outside the adult range (shown in outputs)."
     )
@@ -329,6 +329,17 @@ def _as_dosing_error(err: ValidationError, data: dict[str, Any]) -> DosingError:
     if first["type"] == "missing":
         return DosingError(field, "given", "nothing")
     shown = data.get(str(loc[0])) if loc else first["input"]
+    limits = first.get("ctx") or {}
+    if first["type"] == "string_too_short":
+        return DosingError(
+            field, f"at least {limits.get('min_length')} character(s) long", repr(shown)
+        )
+    if first["type"] == "string_too_long":
+        return DosingError(
+            field,
+            f"at most {limits.get('max_length')} characters long",
+            f"{len(str(shown))} characters",
+        )
     constraint = first["msg"]
     constraint = constraint[0].lower() + constraint[1:] if constraint else "valid"
     constraint = constraint.removeprefix("input should be ").removeprefix("value error, ")

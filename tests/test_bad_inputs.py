@@ -77,7 +77,11 @@ PATIENT_CASES = [
     ({"date_of_birth": "2090-01-01"}, DateError, "date_of_birth must be in the past"),
     ({"colour": "blue"}, DosingError, "colour must be one of the known patient fields"),
     ({"identifier": ""}, DosingError, "identifier must be at least 1 character(s) long, got ''"),
-    ({"identifier": "x" * 201}, DosingError, "identifier must be at most 200 characters long, got 201 characters"),
+    (
+        {"identifier": "x" * 201},
+        DosingError,
+        "identifier must be at most 200 characters long, got 201 characters",
+    ),
 ]
 
 

@@ -76,6 +76,10 @@ def _add_patient_options(p: argparse.ArgumentParser, *, start: bool = True) -> N
     )
 
 
+def _add_protocol_file_option(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--protocol-file", action="append", default=[], metavar="PATH", help=help_text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command (also used to check the docs)."""
     parser = _Parser(
@@ -97,13 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the built-in protocols: id, name, setting, cycle length, cycles.",
         epilog="example:\n  dosing protocols\n  dosing protocols --protocol-file my.toml",
     )
-    p.add_argument(
-        "--protocol-file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="also list protocols from this file or folder (repeatable)",
-    )
+    _add_protocol_file_option(p, "also list protocols from this file or folder (repeatable)")
     p.set_defaults(run=_cmd_protocols)
 
     p = sub.add_parser(
@@ -114,13 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  dosing show KdD",
     )
     p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
-    p.add_argument(
-        "--protocol-file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="load protocols from this file or folder too (repeatable)",
-    )
+    _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
     p.set_defaults(run=_cmd_show)
 
     p = sub.add_parser(
@@ -182,13 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--generated-at",
         help="fix the generation time (ISO 8601, e.g. 2026-01-01T00:00:00Z) for byte-identical output; SOURCE_DATE_EPOCH is honoured too",
     )
-    p.add_argument(
-        "--protocol-file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="load protocols from this file or folder too (repeatable)",
-    )
+    _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
     p.set_defaults(run=_cmd_calendar)
 
     p = sub.add_parser(
@@ -266,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--accept-outlier", action="store_true", help="accept values outside the adult ranges"
     )
     p.add_argument("--generated-at", help="fix the generation time (ISO 8601)")
-    p.add_argument("--protocol-file", action="append", default=[], metavar="PATH")
+    _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     p.set_defaults(run=_cmd_cohort)
     return parser

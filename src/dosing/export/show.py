@@ -5,20 +5,20 @@ Consecutive cycles with the same days and doses are shown once, as a range.
 >>> from dosing.protocol import get_protocol
 >>> print(protocol_text(get_protocol("Kd-weekly")).split("\\n\\n")[1])
 Cycle 1
-  day  drug           dose                  route  note
-  1    carfilzomib    20 mg/m² (BSA ≤ 2.2)  IV     priming dose: 20 mg/m2 on cycle 1 day 1, target dose from day 8 if tolerated
-  1    dexamethasone  40 mg (choice)        PO
-  8    carfilzomib    70 mg/m² (BSA ≤ 2.2)  IV
-  8    dexamethasone  40 mg (choice)        PO
-  15   carfilzomib    70 mg/m² (BSA ≤ 2.2)  IV
-  15   dexamethasone  40 mg (choice)        PO
-  22   dexamethasone  40 mg (choice)        PO
+  day  drug           dose                             route  note
+  1    carfilzomib    20 mg/m² (BSA capped at 2.2 m²)  IV     priming dose: 20 mg/m2 on cycle 1 day 1, target dose from day 8 if tolerated
+  1    dexamethasone  40 mg (choice)                   PO
+  8    carfilzomib    70 mg/m² (BSA capped at 2.2 m²)  IV
+  8    dexamethasone  40 mg (choice)                   PO
+  15   carfilzomib    70 mg/m² (BSA capped at 2.2 m²)  IV
+  15   dexamethasone  40 mg (choice)                   PO
+  22   dexamethasone  40 mg (choice)                   PO
 """
 
 from __future__ import annotations
 
 from dosing.export.table import plain_text
-from dosing.notation import format_amount, format_number
+from dosing.notation import format_amount
 from dosing.protocol import MAX_CYCLES, Protocol, resolve_choices
 
 __all__ = ["protocol_text"]
@@ -41,16 +41,9 @@ def _cycle_lines(protocol: Protocol, cycle: int) -> tuple[_Line, ...]:
                 None,
             )
             rule = rules[drug.name] if step is None else protocol.step_up_rule(step)
-            text = format_amount(rule.amount, str(rule.basis))
-            extras = []
-            if rule.bsa_cap_m2 is not None:
-                extras.append(f"BSA ≤ {format_number(rule.bsa_cap_m2)}")
-            if rule.max_dose_mg is not None:
-                extras.append(f"max {format_amount(rule.max_dose_mg, 'mg')}")
+            text = str(rule)
             if step is None and drug.name in choices:
-                extras.append("choice")
-            if extras:
-                text += f" ({', '.join(extras)})"
+                text += " (choice)"
             note = step.note if step is not None else ""
             lines.append((day, order, (str(day), drug.name, text, drug.route, note)))
     lines.sort(key=lambda item: (item[0], item[1]))

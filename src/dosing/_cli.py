@@ -524,12 +524,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             _out(f"{path}: ok")
             continue
         invalid += 1
+        # problems go to stderr, like every other error; "ok" lines stay on stdout
         if isinstance(error, ProtocolError):
-            _out(f"{path}: {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}")
+            _err(f"{path}: {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}")
             for problem in error.problems:
-                _out(f"  {problem}")
+                _err(f"  {problem}")
         else:
-            _out(f"{path}: {error}")
+            _err(f"{path}: {error}")
     _err(f"dosing: {checked - invalid} valid, {invalid} invalid")
     return EXIT_INVALID if invalid else EXIT_OK
 

@@ -590,3 +590,21 @@ def test_generation_time_must_be_a_datetime() -> None:
     )
     with pytest.raises(DateError, match="generated_at must be a time-zone-aware datetime"):
         to_csv(schedule, generated_at=dt.date(2026, 1, 1))  # type: ignore[arg-type]
+
+
+def test_a_device_is_never_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    """Even with --force, an output path that is a device (not a regular file) is refused."""
+    assert main([*GOOD, "-o", "/dev/null", "--format", "csv", "--force"]) == 2
+    assert "output must be a regular file" in capsys.readouterr().err
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_symlink_is_followed_not_replaced(tmp_path: Path) -> None:
+    """Writing through a symlink replaces the file it points to and keeps the link."""
+    real = tmp_path / "real.csv"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    _files.write_atomic(link, "new", force=True)
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == "new"

@@ -281,7 +281,10 @@ def test_validate_command_reports_all_files_and_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "good.toml: ok" in result.stdout
     assert "bad.toml: 2 problems" in result.stderr
-    assert "drugs.carfilzomib.schedule[0]: days must lie within the 28-day cycle, got 29" in result.stderr
+    assert (
+        "drugs.carfilzomib.schedule[0]: days must lie within the 28-day cycle, got 29"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 

@@ -83,8 +83,12 @@ def atomic_output(
 @contextlib.contextmanager
 def _atomic_output(target: Path, *, force: bool, mode: str) -> Iterator[IO[Any]]:
     shown = repr(str(target))
+    if target.is_symlink():  # replace the file the link points to, not the link itself
+        target = Path(os.path.realpath(target))
     if target.is_dir():
         raise OutputError("output", "a file path, not a folder", shown)
+    if target.exists() and not target.is_file():
+        raise OutputError("output", "a regular file, not a device, pipe or socket", shown)
     if target.exists() and not force:
         raise OutputError("output", _NOT_EXISTING, shown)
     folder = target.parent if str(target.parent) else Path(".")

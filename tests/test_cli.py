@@ -395,3 +395,29 @@ def test_csv_numbers_have_no_thousands_separators(capsys: pytest.CaptureFixture[
         "# protocol: D-KRd: Daratumumab, carfilzomib, lenalidomide and dexamethasone (newly diagnosed); built in"
         in out
     )
+
+
+def test_bare_numbers_are_read_as_cm_and_kg_and_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """A height and weight without units are read as cm and kg, and the output says so."""
+    _, out, _ = _run(
+        [
+            "calendar",
+            "KRd",
+            "--height",
+            "175",
+            "--weight",
+            "80",
+            "--start",
+            "2026-01-05",
+            "--cycles",
+            "1",
+            "--format",
+            "json",
+            *FIXED,
+        ],
+        capsys,
+    )
+    data = json.loads(out)
+    assert "patient: height given without a unit, read as cm" in data["notes"]
+    assert "patient: weight given without a unit, read as kg" in data["notes"]
+    assert data["administrations"][0]["dose"] == 39.4

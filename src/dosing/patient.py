@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal, Self
 
 import pint
@@ -40,6 +41,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PlainSerializer,
+    PrivateAttr,
     ValidationError,
     WithJsonSchema,
     model_validator,
@@ -177,6 +179,8 @@ class Patient(BaseModel):
         default=False, description="Accept values outside the adult range (shown in outputs)."
     )
 
+    _assumed_units: tuple[str, ...] = PrivateAttr(default=())
+
     def __init__(self, **data: Any) -> None:
         """Validate ``data``; every failure is a :class:`~dosing.errors.DosingError`."""
         if isinstance(data.get("sex"), str):
@@ -196,6 +200,11 @@ class Patient(BaseModel):
         except ValidationError as err:  # model_validate() of something that is not a mapping
             raise _as_dosing_error(err, data if isinstance(data, dict) else {}) from None
         raw: dict[str, Any] = data if isinstance(data, dict) else {}
+        self._assumed_units = tuple(
+            f"{field} given without a unit, read as {unit}"
+            for field, unit in (("height", "cm"), ("weight", "kg"))
+            if _is_bare_number(raw.get(field))
+        )
         accept = self.accept_outlier
         _check_range("height", self.height.magnitude, raw.get("height"), accept_outlier=accept)
         _check_range("weight", self.weight.magnitude, raw.get("weight"), accept_outlier=accept)
@@ -282,6 +291,15 @@ class Patient(BaseModel):
                 )
         return tuple(notes)
 
+    @property
+    def assumed_units(self) -> tuple[str, ...]:
+        """Notes for a height or weight given as a bare number, read in the default unit.
+
+        >>> Patient(height=175, weight="80 kg").assumed_units
+        ('height given without a unit, read as cm',)
+        """
+        return self._assumed_units
+
     def describe(self) -> dict[str, str]:
         """The patient as an order header shows it: label to text, only fields that are set.
 
@@ -303,7 +321,21 @@ class Patient(BaseModel):
             out["serum creatinine"] = _quantity_text(self.serum_creatinine)
         if self.outliers:
             out["plausibility override"] = "; ".join(self.outliers)
+        if self.assumed_units:
+            out["units assumed"] = "; ".join(self.assumed_units)
         return out
+
+
+_BARE_NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _is_bare_number(value: object) -> bool:
+    """True for a number, or text that is only a number, which the parser reads in cm or kg."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and len(value) <= 64 and bool(_BARE_NUMBER.match(value))
 
 
 def _years_between(born: dt.date, on: dt.date) -> int:

@@ -262,6 +262,7 @@ class Schedule:
         if not self.rounding:
             notes.append("rounding: none; doses reported to 0.1 mg (0.01 mg under 1 mg)")
         notes.extend(f"patient: {o}" for o in self.patient.outliers)
+        notes.extend(f"patient: {a}" for a in self.patient.assumed_units)
         return tuple(notes)
 
 

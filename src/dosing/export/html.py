@@ -151,7 +151,10 @@ def _header_html(head: Header, schedule: Schedule) -> str:
         '<dl class="fields">',
     ]
     for label, text in head.fields:
-        parts.append(f'<div class="field"><dt>{escape(label)}</dt><dd>{escape(text)}</dd></div>')
+        wide = " wide" if len(text) > 60 else ""
+        parts.append(
+            f'<div class="field{wide}"><dt>{escape(label)}</dt><dd>{escape(text)}</dd></div>'
+        )
     parts.append("</dl>")
     if head.notes:
         parts.append('<h2>Notes on this schedule</h2><ul class="notes">')
@@ -252,6 +255,8 @@ def _legend_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
         '<li><span class="flag flag-step">step-up</span> <span class="flag flag-cap">capped</span>'
         ' <span class="flag flag-round">rounded</span> <span class="flag flag-warn">check</span>'
         " dose differs from the plain rule (see the order sheet)</li>",
+        '<li><span class="swatch band">&nbsp;</span> top edge: cycle (alternates between '
+        "cycles)</li>",
         '<li><span class="swatch outside">9</span> day of another month</li>',
     ]
     keys += [f"<li><strong>{escape(r)}</strong> {escape(_ROUTES.get(r, r))}</li>" for r in routes]
@@ -324,12 +329,12 @@ def _calendar_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
     parts = [
         '<section class="sheet calendar" id="calendar" aria-labelledby="calendar-title">',
         '<h2 id="calendar-title">Calendar</h2>',
-        _legend_html(schedule, drug_index),
     ]
+    legend = _legend_html(schedule, drug_index)
     head_cells = "".join(f'<th scope="col">{w}</th>' for w in _WEEKDAYS)
     for year, month in _months(*_span(schedule)):
         parts.append(
-            f'<div class="month-block" id="month-{year:04d}-{month:02d}">'
+            f'<div class="month-block" id="month-{year:04d}-{month:02d}">{legend}'
             f'<table class="month" data-month="{year:04d}-{month:02d}">'
             f"<caption>{_MONTHS[month - 1]} {year}</caption><thead><tr>{head_cells}</tr></thead>"
             "<tbody>"
@@ -384,6 +389,7 @@ font-size:20px}
 margin:0;border-top:1px solid var(--line)}
 .field{display:grid;grid-template-columns:110px 1fr;gap:12px;padding:7px 0;
 border-bottom:1px solid var(--line)}
+.field.wide{grid-column:1/-1}
 .field dt{color:var(--muted);font-size:13px;text-transform:uppercase;letter-spacing:.04em;
 padding-top:2px}
 .field dd{margin:0;font-weight:600;overflow-wrap:anywhere}
@@ -424,12 +430,15 @@ table.totals thead th{background:var(--soft);font-size:12px}
 .legend{border:1px solid var(--line);border-radius:8px;padding:10px 14px;margin-bottom:18px;
 background:var(--soft)}
 .legend h3{margin:0 0 6px;font-size:14px}
+.month-block+.month-block .legend{display:none}
 .legend ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:8px 18px;
 font-size:13px;align-items:center}
 .legend-drugs{margin-bottom:10px!important}
 .legend-drugs .rx{padding:3px 10px}
 .swatch.outside{display:inline-block;width:26px;text-align:center;background:#eceff3;
 color:#9aa2af;border:1px solid var(--line)}
+.swatch.band{display:inline-block;width:26px;border-top:5px solid #9db7dc;
+border-bottom:5px solid #e0b97a;height:12px;vertical-align:middle}
 .month-block{margin-bottom:28px}
 table.month{table-layout:fixed;border:1px solid #aab3c2}
 table.month caption{text-align:left;font-size:22px;font-weight:700;padding:2px 0 8px;
@@ -440,9 +449,9 @@ table.month td{border:1px solid #cdd3dd;vertical-align:top;height:112px;padding:
 font-size:12px;line-height:1.3;position:relative}
 table.month td.weekend{background:#fafbfc}
 td.outside{background:#eceff3!important;color:#a3aab6}
-td.cycle-odd{border-top:5px solid #9db7dc}
-td.cycle-even{border-top:5px solid #e0b97a}
-td.starts{border-left:5px solid var(--accent)}
+table.month td.cycle-odd{border-top:5px solid #9db7dc}
+table.month td.cycle-even{border-top:5px solid #e0b97a}
+table.month td.starts{border-left:5px solid var(--accent)}
 .num{display:block;font-weight:700;font-size:14px;color:#283142}
 td.outside .num{color:#a3aab6;font-weight:400}
 .day-label{display:inline-block;font-weight:700;background:#2b3442;color:#fff;border-radius:4px;
@@ -463,7 +472,7 @@ border-top:2px solid var(--accent)}
 .foot p{margin:0}
 @page{size:A4 landscape;margin:11mm}
 @media print{
-body{background:#fff;font-size:11pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{background:#fff;font-size:10pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 main{max-width:none;padding:0}
 .sheet{border:none;box-shadow:none;border-radius:0;padding:0;margin:0}
 .sheet+.sheet{break-before:page}
@@ -476,9 +485,23 @@ table.order tr{break-inside:avoid}
 .cycle-block+.cycle-block{break-before:page}
 .cycle-block h3{break-after:avoid}
 table.totals{break-inside:avoid}
-.month-block{break-before:page;break-inside:avoid;margin:0}
-.legend{break-inside:avoid}
-table.month td{height:29mm;font-size:8pt}
+.swatch.band{display:inline-block;width:26px;border-top:5px solid #9db7dc;
+border-bottom:5px solid #e0b97a;height:12px;vertical-align:middle}
+.month-block{break-inside:avoid;margin:0 0 4mm}
+.month-block+.month-block{break-before:page}
+.month-block+.month-block .legend{display:block}
+.legend{break-inside:avoid;padding:1.5mm 3mm;margin-bottom:2mm}
+.legend h3{display:none}
+.legend ul{font-size:7.5pt;gap:1mm 4mm}
+.legend-drugs{margin-bottom:1.5mm!important}
+.calendar>h2{font-size:13pt;margin:0 0 2mm}
+table.month caption{font-size:14pt;padding:0 0 2mm}
+table.month thead th{padding:1mm;font-size:8pt}
+table.month td{height:16mm;font-size:7pt;line-height:1.15;padding:.8mm 1mm}
+.num{font-size:9pt}
+.rx{margin:.5mm 0;padding:0 1mm;border-left-width:3px}
+.rx-route{font-size:6.5pt}
+.day-label,.cycle-start{font-size:7pt;margin:.3mm 0}
 td.outside{background:none!important}
 td.outside .num{text-decoration:line-through}
 }

@@ -1,128 +1,399 @@
-"""The HTML page: header and notice, an order-sheet row per dose, a month grid per month, safe text."""
+"""The HTML page: order header, order sheet, month-grid calendar, escaping, determinism."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html.parser
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import pytest
 
-import dosing
-from dosing.export._common import COLUMNS, header
-from dosing.export.html import to_html
+from dosing import Patient, build_schedule, get_protocol
+from dosing.errors import DosingError
+from dosing.export._common import COLUMNS, header, rows
+from dosing.export.html import escape, to_html
+from dosing.schedule import VERIFICATION_NOTICE, Schedule
 
+GENERATED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 1, 1)
-MOMENT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+HOSTILE = "<script>alert(1)</script>&\"'"
 
 
-class _Page(html.parser.HTMLParser):
-    """Collects tags, attributes, text and the cells of order-sheet rows."""
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Node | str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def words(self) -> str:
+        return " ".join(self.text().split())
+
+    def find_all(self, tag: str, cls: str | None = None) -> list[Node]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Node):
+                if child.tag == tag and (cls is None or cls in child.classes):
+                    found.append(child)
+                found.extend(child.find_all(tag, cls))
+        return found
+
+
+class TreeBuilder(HTMLParser):
+    """A small DOM over the standard library parser; fails on unbalanced tags."""
+
+    VOID = frozenset({"meta", "br", "img", "link", "input", "hr"})
 
     def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-        self._in_admin = False
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {})
+        self.stack = [self.root]
+        self.all_tags: list[tuple[str, dict[str, str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag == "tr":
-            self._in_admin = "admin" in (attributes.get("class") or "").split()
-            if self._in_admin:
-                self.rows.append([])
-        elif tag == "td" and self._in_admin:
-            self._cell = []
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.all_tags.append((tag, node.attrs))
+        self.stack[-1].children.append(node)
+        if tag not in self.VOID:
+            self.stack.append(node)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr":
-            self._in_admin = False
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
 
     def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self._cell is not None:
-            self._cell.append(data)
+        self.stack[-1].children.append(data)
 
 
-def _schedule(identifier: str | None = "MRN 0042", cycles: int = 2) -> dosing.Schedule:
-    patient = dosing.Patient(height="175 cm", weight="80 kg", identifier=identifier)
-    return dosing.build_schedule(
-        dosing.get_protocol("KRd"), patient, "2026-01-05", cycles=cycles, today=TODAY
-    )
+def parse(page: str) -> TreeBuilder:
+    builder = TreeBuilder()
+    builder.feed(page)
+    builder.close()
+    assert builder.stack == [builder.root], "unclosed elements"
+    return builder
+
+
+def make(protocol: str = "KRd", cycles: int = 2, identifier: str | None = "MRN 0001") -> Schedule:
+    patient = Patient(height="175 cm", weight="80 kg", identifier=identifier)
+    return build_schedule(get_protocol(protocol), patient, "2026-01-05", cycles=cycles, today=TODAY)
 
 
 @pytest.fixture(scope="module")
-def page() -> _Page:
-    parser = _Page()
-    parser.feed(to_html(_schedule(), generated_at=MOMENT))
-    return parser
+def krd() -> Schedule:
+    return make()
 
 
-def test_notice_and_every_header_field_are_shown(page: _Page) -> None:
-    """The verification notice and each header field (label and text) appear on the page."""
-    text = " ".join(" ".join(page.text).split())
-    assert dosing.VERIFICATION_NOTICE in text
-    for _label, value in header(_schedule(), generated_at=MOMENT).fields:
-        assert " ".join(value.split()) in text, value
+@pytest.fixture(scope="module")
+def krd_page(krd: Schedule) -> str:
+    return to_html(krd, generated_at=GENERATED)
 
 
-def test_one_order_row_per_administration_with_the_columns(page: _Page) -> None:
-    """The order sheet has one row per dose, each with the ten columns in order."""
-    schedule = _schedule()
-    assert len(page.rows) == len(schedule.administrations) == 62
-    assert all(len(row) == len(COLUMNS) for row in page.rows)
-    c1d8 = next(r for r in page.rows if r[0] == "2026-01-12" and r[3] == "carfilzomib")
-    assert c1d8[:8] == [
-        "2026-01-12",
-        "1",
-        "8",
-        "carfilzomib",
-        "110.4",
-        "mg",
-        "IV",
-        "56 mg/m² × 1.972 m² (Mosteller)",
+@pytest.fixture(scope="module")
+def krd_tree(krd_page: str) -> TreeBuilder:
+    return parse(krd_page)
+
+
+def test_document_is_html5_utf8_english_with_title(krd_page: str, krd_tree: TreeBuilder) -> None:
+    """The page is an HTML5 document in English with a UTF-8 charset and a title."""
+    assert krd_page.startswith("<!DOCTYPE html>\n")
+    html_tag = krd_tree.root.find_all("html")
+    assert len(html_tag) == 1
+    assert html_tag[0].attrs["lang"] == "en"
+    assert ("meta", {"charset": "utf-8"}) in krd_tree.all_tags
+    titles = krd_tree.root.find_all("title")
+    assert [t.text() for t in titles] == ["KRd dosing calendar - MRN 0001"]
+
+
+def test_notice_is_first_thing_in_the_body(krd_tree: TreeBuilder) -> None:
+    """The verification notice is the first content of the body, in a note box."""
+    body = krd_tree.root.find_all("body")[0]
+    notice = body.find_all("div", "notice")[0]
+    assert VERIFICATION_NOTICE in notice.words()
+    assert notice.attrs["role"] == "note"
+    assert body.words().startswith("! Verify before use. " + VERIFICATION_NOTICE)
+
+
+def test_every_header_field_is_shown(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """Every (label, text) of the order header appears as a term and its description."""
+    fields = [
+        (f.find_all("dt")[0].text(), f.find_all("dd")[0].text())
+        for f in krd_tree.root.find_all("div", "field")
+    ]
+    expected = list(header(krd, generated_at=GENERATED).fields)
+    assert fields == expected
+    labels = [label for label, _ in fields]
+    for label in (
+        "patient identifier",
+        "height",
+        "weight",
+        "BSA",
+        "protocol",
+        "choices",
+        "cycles",
+        "generated",
+        "sources",
+    ):
+        assert label in labels
+    assert dict(fields)["generated"] == "2026-01-01T00:00:00Z"
+    assert "(default)" in dict(fields)["choices"]
+
+
+def test_schedule_and_protocol_notes_are_listed(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """The schedule notes (BSA, rounding, defaults) and every protocol note are list items."""
+    head = header(krd, generated_at=GENERATED)
+    lists = krd_tree.root.find_all("ul", "notes")
+    notes = [li.text() for li in lists[0].find_all("li")]
+    protocol_notes = [
+        li.text() for li in krd_tree.root.find_all("ul", "protocol-notes")[0].find_all("li")
+    ]
+    assert notes == list(head.notes)
+    assert protocol_notes == list(head.protocol_notes)
+    assert any(n.startswith("rounding") for n in notes)
+
+
+def test_one_order_row_per_administration_with_all_columns(
+    krd: Schedule, krd_tree: TreeBuilder
+) -> None:
+    """Each administration is one order-sheet row whose cells follow COLUMNS."""
+    tables = krd_tree.root.find_all("table", "order")
+    header_cells = [th.text() for th in tables[0].find_all("th")]
+    assert tuple(header_cells) == COLUMNS
+    shown = [tr for t in tables for tr in t.find_all("tr", "admin")]
+    expected = rows(krd)
+    assert len(shown) == len(expected) == len(krd.administrations)
+    for tr, row in zip(shown, expected, strict=True):
+        cells = [td.words() for td in tr.find_all("td")]
+        want = [" ".join(c.split()) for c in row.cells()]
+        assert cells[:-1] == want[:-1]
+        assert cells[-1].endswith(want[-1])
+
+
+def test_c1d8_carfilzomib_row_reads_as_worked_by_hand(krd_tree: TreeBuilder) -> None:
+    """C1 D8 carfilzomib for 175 cm / 80 kg is 56 mg/m² × 1.972 m² = 110.4 mg IV, unmarked."""
+    row = next(
+        [td.words() for td in tr.find_all("td")]
+        for tr in krd_tree.root.find_all("tr", "admin")
+        if tr.find_all("td")[0].text() == "2026-01-12" and "carfilzomib" in tr.words()
+    )
+    assert row == [
+        "2026-01-12", "1", "8", "carfilzomib", "110.4", "mg", "IV",
+        "56 mg/m² × 1.972 m² (Mosteller)", "110.4335", "",
+    ]  # fmt: skip
+
+
+def test_order_sheet_has_one_table_per_cycle(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """The order sheet is split into one table per cycle holding only that cycle's rows."""
+    tables = krd_tree.root.find_all("table", "order")
+    assert [t.attrs["data-cycle"] for t in tables] == ["1", "2"]
+    for table in tables:
+        cycles = {tr.find_all("td", "col-cycle")[0].text() for tr in table.find_all("tr", "admin")}
+        assert cycles == {table.attrs["data-cycle"]}
+
+
+def test_step_up_doses_are_marked_in_words(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """A step-up dose row is marked modified and carries a 'step-up' flag; plain rows do not."""
+    shown = [
+        tr for t in krd_tree.root.find_all("table", "order") for tr in t.find_all("tr", "admin")
+    ]
+    for tr, admin in zip(shown, krd.administrations, strict=True):
+        flags = [s.text() for s in tr.find_all("span", "flag")]
+        if admin.step is not None:
+            assert "modified" in tr.classes
+            assert flags == ["step-up"]
+        else:
+            assert "modified" not in tr.classes
+            assert flags == []
+    assert any(a.step for a in krd.administrations)
+
+
+def test_capped_dose_is_marked_capped() -> None:
+    """A carfilzomib dose limited by the 2.2 m² BSA cap is flagged 'capped' in both views."""
+    big = build_schedule(
+        get_protocol("KRd"),
+        Patient(height="200 cm", weight="130 kg"),
+        "2026-01-05",
+        cycles=1,
+        today=TODAY,
+    )
+    tree = parse(to_html(big, generated_at=GENERATED))
+    capped_rows = [
+        tr
+        for tr in tree.root.find_all("tr", "admin")
+        if "capped" in [s.text() for s in tr.find_all("span", "flag")]
+    ]
+    assert capped_rows
+    assert all("carfilzomib" in tr.words() for tr in capped_rows)
+    cal_flags = [s.text() for li in tree.root.find_all("li", "rx") for s in li.find_all("span")]
+    assert "capped" in cal_flags
+
+
+def test_totals_per_cycle_and_cumulative(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """Each cycle has a totals table with doses, cycle total and cumulative mg per drug."""
+    tables = krd_tree.root.find_all("table", "totals")
+    assert [t.attrs["data-cycle"] for t in tables] == ["1", "2"]
+    second = {
+        tr.find_all("th")[0].text(): [td.text() for td in tr.find_all("td")]
+        for tr in tables[1].find_all("tr", "total")
+    }
+    lenalidomide = second["lenalidomide"]
+    assert lenalidomide == ["21", "525 mg", "1,050 mg"]
+    assert set(second) == {d.name for d in krd.protocol.drugs}
+
+
+def test_month_grid_for_every_month_spanned(krd_tree: TreeBuilder) -> None:
+    """KRd, 2 cycles from 2026-01-05, ends 2026-03-01: grids for January, February and March."""
+    months = krd_tree.root.find_all("table", "month")
+    assert [m.attrs["data-month"] for m in months] == ["2026-01", "2026-02", "2026-03"]
+    assert [m.find_all("caption")[0].text() for m in months] == [
+        "January 2026",
+        "February 2026",
+        "March 2026",
     ]
 
 
-def test_one_month_grid_per_month_touched(page: _Page) -> None:
-    """Two 28-day cycles from 5 January 2026 end on 1 March: grids for January to March."""
-    months = [a["data-month"] for _, a in page.tags if "data-month" in a]
-    assert months == ["2026-01", "2026-02", "2026-03"]
+def test_month_grid_weeks_run_monday_to_sunday(krd_tree: TreeBuilder) -> None:
+    """Each grid has Mon-Sun columns, full weeks, and days of other months greyed."""
+    january = krd_tree.root.find_all("table", "month")[0]
+    assert [th.text() for th in january.find_all("th")] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+    weeks = january.find_all("tbody")[0].find_all("tr")
+    assert all(len(w.find_all("td")) == 7 for w in weeks)
+    first_week = [td.find_all("span", "num")[0].text() for td in weeks[0].find_all("td")]
+    assert first_week == ["29", "30", "31", "1", "2", "3", "4"]
+    outside = [td for td in weeks[0].find_all("td") if "outside" in td.classes]
+    assert len(outside) == 3
+    assert all(not td.find_all("li") for td in outside)
 
 
-def test_cycle_starts_are_marked(page: _Page) -> None:
-    """Each cycle's first day carries a visible 'Cycle N starts' label."""
-    text = " ".join(page.text)
-    assert "Cycle 1 starts" in text
-    assert "Cycle 2 starts" in text
+def test_calendar_shows_every_dose_on_its_day(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """Every administration appears once in the calendar as 'drug dose route' under its label."""
+    cells = [
+        td for m in krd_tree.root.find_all("table", "month") for td in m.find_all("td", "treat")
+    ]
+    entries = []
+    for td in cells:
+        label = td.find_all("span", "day-label")[0].text()
+        entries += [
+            (
+                label,
+                li.find_all("span", "rx-drug")[0].text()
+                + " "
+                + li.find_all("span", "rx-dose")[0].text()
+                + " "
+                + li.find_all("span", "rx-route")[0].text(),
+            )
+            for li in td.find_all("li", "rx")
+        ]
+    expected = [(a.label, f"{a.drug} {a.dose.text} {a.route}") for a in krd.administrations]
+    assert entries == expected
+    assert ("C1 D8", "carfilzomib 110.4 mg IV") in entries
 
 
-def test_the_page_is_self_contained(page: _Page) -> None:
-    """No scripts, no external resources: nothing is loaded from the network."""
-    assert not any(tag in {"script", "link", "img", "iframe", "object"} for tag, _ in page.tags)
-    assert not any(
-        (value or "").startswith(("http:", "https:", "//"))
-        for _, attributes in page.tags
-        for value in attributes.values()
-    )
+def test_cycle_starts_are_labelled(krd_tree: TreeBuilder) -> None:
+    """The first day of each cycle says 'Cycle N starts' on its calendar day."""
+    starts = []
+    for month in krd_tree.root.find_all("table", "month"):
+        for td in month.find_all("td", "starts"):
+            starts.append(
+                (
+                    month.attrs["data-month"],
+                    td.find_all("span", "num")[0].text(),
+                    td.find_all("span", "cycle-start")[0].text(),
+                )
+            )
+    assert starts == [("2026-01", "5", "Cycle 1 starts"), ("2026-02", "2", "Cycle 2 starts")]
 
 
-def test_hostile_identifier_is_text_only() -> None:
-    """Markup, quotes and control characters in the identifier are escaped or replaced."""
-    hostile = "<script>alert(1)</script>&\"'\x07"
-    raw = to_html(_schedule(identifier=hostile, cycles=1), generated_at=MOMENT)
-    parser = _Page()
-    parser.feed(raw)
-    assert "script" not in {tag for tag, _ in parser.tags}
-    assert "\x07" not in raw
-    assert any("<script>alert(1)</script>&\"'" in chunk for chunk in parser.text)
+def test_legend_names_every_drug_and_route(krd: Schedule, krd_tree: TreeBuilder) -> None:
+    """The calendar legend names each drug in words and explains each route."""
+    legend = krd_tree.root.find_all("div", "legend")[0]
+    drugs = [li.find_all("span", "rx-drug")[0].text() for li in legend.find_all("li", "rx")]
+    assert drugs == [d.name for d in krd.protocol.drugs]
+    assert "PO by mouth" in legend.words()
+    assert "Cycle 2 starts first day of a cycle" in legend.words()
 
 
-def test_same_input_gives_the_same_page() -> None:
-    """With a fixed generation time the page is byte-identical."""
-    assert to_html(_schedule(), generated_at=MOMENT) == to_html(_schedule(), generated_at=MOMENT)
+def test_hostile_identifier_appears_only_escaped() -> None:
+    """An identifier with markup, quotes and ampersands is escaped everywhere and runs nothing."""
+    page = to_html(make(identifier=HOSTILE + "\x07"), generated_at=GENERATED)
+    assert "<script" not in page.lower()
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#x27;\ufffd" in page
+    assert "\x07" not in page
+    tree = parse(page)
+    assert all(tag != "script" for tag, _ in tree.all_tags)
+    fields = {
+        f.find_all("dt")[0].text(): f.find_all("dd")[0].text()
+        for f in tree.root.find_all("div", "field")
+    }
+    assert fields["patient identifier"] == HOSTILE + "\ufffd"
+
+
+def test_escape_replaces_controls_and_unencodable_characters() -> None:
+    """escape() replaces C0/C1 controls, non-characters and lone surrogates, keeping newlines."""
+    text = escape("a\x00b\x1bc\x85d\ufffee\ud800f\ng\th")
+    assert text == "a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\ng\th"
+    text.encode("utf-8")
+
+
+def test_no_scripts_or_external_resources(krd_page: str, krd_tree: TreeBuilder) -> None:
+    """The page has no script, no link or image elements and no http(s) or protocol-relative URLs."""
+    tags = {tag for tag, _ in krd_tree.all_tags}
+    assert tags.isdisjoint({"script", "link", "img", "iframe", "object", "embed"})
+    lowered = krd_page.lower()
+    assert "http:" not in lowered
+    assert "https:" not in lowered
+    assert "url(" not in lowered
+    assert "@import" not in lowered
+    for _, attrs in krd_tree.all_tags:
+        for name in ("href", "src"):
+            if name in attrs:
+                assert attrs[name].startswith("#"), attrs[name]
+
+
+def test_print_css_breaks_pages(krd_page: str) -> None:
+    """The inline style sheet has print rules that start sections and months on new pages."""
+    style = krd_page.split("<style>")[1].split("</style>")[0]
+    assert "@media print" in style
+    assert "break-before:page" in style.split("@media print")[1]
+
+
+def test_output_is_deterministic() -> None:
+    """Two renderings with the same generated_at are byte-identical."""
+    first = to_html(make("D-KRd", 3), generated_at=GENERATED).encode("utf-8")
+    second = to_html(make("D-KRd", 3), generated_at=GENERATED).encode("utf-8")
+    assert first == second
+
+
+def test_generated_at_must_be_aware(krd: Schedule) -> None:
+    """A naive generated_at is refused rather than read in the local time zone."""
+    with pytest.raises(DosingError, match="generated_at"):
+        to_html(krd, generated_at=dt.datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize("protocol", ["D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD"])
+def test_every_builtin_protocol_renders_balanced_html(protocol: str) -> None:
+    """Each built-in protocol renders to well-formed HTML with a row per administration."""
+    schedule = make(protocol, 2)
+    tree = parse(to_html(schedule, generated_at=GENERATED))
+    assert len(tree.root.find_all("tr", "admin")) == len(schedule.administrations)
+    starts = [
+        s.text()
+        for m in tree.root.find_all("table", "month")
+        for td in m.find_all("td", "starts")
+        for s in td.find_all("span", "cycle-start")
+    ]
+    assert starts == ["Cycle 1 starts", "Cycle 2 starts"]

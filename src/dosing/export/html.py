@@ -143,7 +143,7 @@ def _long_date(day: dt.date) -> str:
 def _header_html(head: Header, schedule: Schedule) -> str:
     parts = [
         '<section class="sheet" id="order-header" aria-labelledby="title">',
-        f'<div class="notice" role="note"><span class="notice-mark" aria-hidden="true">!</span>'
+        f'<div class="notice" role="note"><span class="notice-mark" aria-hidden="true">!</span> '
         f"<p><strong>Verify before use.</strong> {escape(head.notice)}</p></div>",
         f'<h1 id="title">{escape(head.title)}</h1>',
         f'<p class="subtitle">{escape(schedule.protocol.name)} &middot; '

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 
 from dosing.export._common import COLUMNS, Header, header, rows
-from dosing.notation import format_amount
+from dosing.notation import format_amount, format_number
 from dosing.schedule import Administration, Schedule
 
 __all__ = ["escape", "to_html"]
@@ -213,8 +213,13 @@ def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
                     classes.append("modified")
                 previous = admin.date
                 cells = []
+                # data columns hold plain numbers; a page people read writes doses per ISMP
+                shown = {
+                    "dose": format_number(admin.dose.final_mg),
+                    "calculated": format_number(admin.dose.calculated_mg, decimals=4),
+                }
                 for name, text in zip(COLUMNS, r.cells(), strict=True):
-                    body = escape(text)
+                    body = escape(shown.get(name, text))
                     if name == "reason" and flags:
                         body = _badges(flags) + body
                     cells.append(f'<td class="col-{name}">{body}</td>')

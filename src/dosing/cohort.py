@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import datetime as dt
 import errno
 import functools
@@ -37,18 +36,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
+from dosing.bsa import BSAFormula
 from dosing.errors import ChoiceError, DosingError, OutputError
 from dosing.export import render as render_schedule
-from dosing.export._common import COLUMNS, header, row
+from dosing.export._common import COLUMNS, Header, generated_text, protocol_text, row
 from dosing.export.table import comment_line, csv_cell, plain_text
 from dosing.notation import format_amount
 from dosing.patient import Patient
-from dosing.schedule import Schedule, build_schedule
+from dosing.protocol import resolve_choices
+from dosing.schedule import Schedule, build_schedule, cycle_count
 
 if TYPE_CHECKING:
     from _csv import Reader
 
-    from dosing.bsa import BSAFormula
     from dosing.protocol import Protocol
 
 __all__ = [
@@ -345,9 +345,9 @@ def schedule_patients(
 ) -> Iterator[CohortResult]:
     """Schedule every patient of a patients CSV under ``protocol``, lazily, one per ``next()``.
 
-    ``cycles`` and ``bsa_formula`` (by scheduling a reference patient, so with exactly the
-    rules and messages of :func:`~dosing.schedule.build_schedule`) and the header are checked
-    before this returns (a :class:`~dosing.errors.DosingError` if any is wrong). Each row then becomes a
+    ``cycles`` and ``bsa_formula`` (with the checks :func:`~dosing.schedule.build_schedule`
+    uses) and the header are checked before this returns (a
+    :class:`~dosing.errors.DosingError` if any is wrong). Each row then becomes a
     :class:`Scheduled` or a :class:`Rejected` result; only the current schedule is held.
     ``today`` is the reference date for the start-date window (the system date unless given).
 
@@ -358,40 +358,24 @@ def schedule_patients(
     >>> [(a.label, a.dose.text) for a in first.schedule.by_drug()["carfilzomib"]][2]
     ('C1 D8', '71 mg')
     """
-    _reference_schedule(protocol, cycles=cycles, bsa_formula=bsa_formula, today=today)
+    _check_settings(protocol, cycles, bsa_formula)
     rows = read_patients(lines)
     return _schedule_rows(protocol, rows, cycles, bsa_formula, accept_outlier, today)
 
 
-@functools.cache
-def _reference_patient() -> Patient:
-    return Patient(height="170 cm", weight="70 kg")
-
-
-def _reference_schedule(
-    protocol: Protocol,
-    *,
-    cycles: int | None = None,
-    bsa_formula: BSAFormula | str | None = None,
-    today: dt.date | None = None,
-) -> Schedule:
-    """The cohort's settings applied to a reference patient (170 cm, 70 kg) starting today.
-
-    Building it checks ``cycles`` and ``bsa_formula`` once, by
-    :func:`~dosing.schedule.build_schedule` itself, before any row is read. What it holds
-    beyond the patient - the protocol, the cycle count, the formula, the default choices -
-    is what every patient of the cohort shares, and :func:`cohort_header_lines` shows it.
+def _check_settings(
+    protocol: Protocol, cycles: int | None, bsa_formula: BSAFormula | str | None
+) -> tuple[int, BSAFormula | None]:
+    """The cohort's cycle count and formula, checked once before any row is read.
 
     >>> from dosing import get_protocol
-    >>> _reference_schedule(get_protocol("KRd"), cycles=30)
+    >>> _check_settings(get_protocol("KRd"), 30, None)
     Traceback (most recent call last):
       ...
     dosing.errors.ScheduleError: cycles must be between 1 and 24, got 30 - KRd allows 1 to 24
     """
-    day = today or dt.date.today()
-    return build_schedule(
-        protocol, _reference_patient(), day, cycles=cycles, bsa_formula=bsa_formula, today=day
-    )
+    formula = None if bsa_formula is None else BSAFormula.parse(bsa_formula)
+    return cycle_count(protocol, cycles), formula
 
 
 def _schedule_rows(
@@ -450,10 +434,11 @@ def cohort_header_lines(
 ) -> list[str]:
     """The header block of the combined CSV, once for the whole cohort (without ``#``).
 
-    The lines are those of :func:`dosing.export._common.header` for the cohort's settings,
-    less what differs from patient to patient (measurements, BSA, choices made, dates):
-    those come in each patient's own ``# patient`` line. In their place the block says what
-    every patient shares - the cycle count, the BSA formula and the default choices.
+    The protocol, generated and sources fields are those of
+    :func:`dosing.export._common.header`; what differs from patient to patient
+    (measurements, BSA, choices made, dates) comes in each patient's own ``# patient`` line.
+    In its place the block says what every patient shares - the cycle count, the BSA formula
+    and the default choices.
 
     >>> import datetime as dt
     >>> from dosing import get_protocol
@@ -464,36 +449,33 @@ def cohort_header_lines(
     >>> print(lines[2])
     cycles: 2 (requested) of 28 days from each patient's start date
     """
-    reference = _reference_schedule(protocol, cycles=cycles, bsa_formula=bsa_formula)
-    head = header(reference, generated_at=generated_at)
-    per_patient = {"patient identifier", *reference.patient.describe(), "BSA", "choices", "cycles"}
-    formula = reference.bsa_formula.label + (
-        " (default)" if reference.bsa_formula_is_default else ""
+    count, formula = _check_settings(protocol, cycles, bsa_formula)
+    formula_text = (formula or BSAFormula.MOSTELLER).label + (
+        " (default)" if formula is None else ""
     )
-    defaults = "; ".join(str(c) for c in reference.choices.values())
+    defaults = "; ".join(str(c) for c in resolve_choices(protocol).values())
     choices = (
         f"{defaults}; a patient's choose column replaces a default for that patient"
         if defaults
         else "none"
     )
-    cycle_note = "protocol default" if reference.cycles_is_default else "requested"
-    shared = [
-        (
-            "cycles",
-            f"{reference.cycles} ({cycle_note}) of {protocol.cycle_length_days} days "
-            "from each patient's start date",
-        ),
-        ("BSA formula", formula),
-        ("choices", choices),
-    ]
-    fields = [(label, text) for label, text in head.fields if label not in per_patient]
-    labels = [label for label, _ in fields]
-    at = labels.index("protocol") + 1 if "protocol" in labels else 0
-    cohort = dataclasses.replace(
-        head,
+    cycle_note = "requested" if cycles is not None else "protocol default"
+    cohort = Header(
         title=f"{protocol.id} cohort dosing calendar",
-        fields=(*fields[:at], *shared, *fields[at:]),
+        fields=(
+            ("protocol", protocol_text(protocol)),
+            (
+                "cycles",
+                f"{count} ({cycle_note}) of {protocol.cycle_length_days} days "
+                "from each patient's start date",
+            ),
+            ("BSA formula", formula_text),
+            ("choices", choices),
+            ("generated", generated_text(generated_at)),
+            ("sources", protocol.source_text()),
+        ),
         notes=(),  # the notes are about one patient's doses: BSA, caps, choices
+        protocol_notes=protocol.notes,
     )
     return cohort.lines()
 

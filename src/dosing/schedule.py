@@ -43,6 +43,7 @@ __all__ = [
     "Schedule",
     "TreatmentDay",
     "build_schedule",
+    "cycle_count",
     "parse_date",
 ]
 
@@ -286,7 +287,7 @@ def build_schedule(
     """
     _check_types(protocol, patient, choices, rounding)
     first_day = parse_date(start, today=today)
-    count = _cycle_count(protocol, cycles)
+    count = cycle_count(protocol, cycles)
     resolved = resolve_choices(protocol, choices)
     formula = BSAFormula.MOSTELLER if bsa_formula is None else BSAFormula.parse(bsa_formula)
     policies = dict(rounding or {})
@@ -404,7 +405,13 @@ def _step_overrides(
     }
 
 
-def _cycle_count(protocol: Protocol, cycles: object) -> int:
+def cycle_count(protocol: Protocol, cycles: object) -> int:
+    """The number of cycles to schedule: ``cycles`` checked against the protocol, or its default.
+
+    >>> from dosing.protocol import get_protocol
+    >>> cycle_count(get_protocol("KRd"), None), cycle_count(get_protocol("KRd"), 3)
+    (8, 3)
+    """
     if cycles is None:
         return protocol.cycles.default
     maximum = protocol.cycles.maximum or MAX_CYCLES

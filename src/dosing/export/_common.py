@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from dosing.errors import DateError
 from dosing.notation import format_amount, plain_number
+from dosing.protocol import Protocol
 from dosing.schedule import VERIFICATION_NOTICE, Administration, Schedule
 
-__all__ = ["COLUMNS", "Header", "Row", "header", "row", "rows"]
+__all__ = ["COLUMNS", "Header", "Row", "header", "protocol_text", "row", "rows"]
 
 #: Table columns, in order. ``basis`` shows the calculation; ``reason`` any modification.
 COLUMNS = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "calculated", "reason")
@@ -47,6 +48,13 @@ def generated_text(generated_at: dt.datetime | None) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def protocol_text(protocol: Protocol) -> str:
+    """The protocol as a header shows it: id, name, setting and where it came from."""
+    p = protocol
+    origin = "built in" if p.origin.startswith("builtin:") else f"from {p.origin}"
+    return f"{p.id}: {p.name} ({p.setting}); {origin}"
+
+
 def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> Header:
     """The header block an oncology order shows for ``schedule``."""
     p = schedule.protocol
@@ -55,8 +63,7 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         fields.append((f"patient {label}" if label == "identifier" else label, text))
     formula = schedule.bsa_formula.label + (" (default)" if schedule.bsa_formula_is_default else "")
     fields.append(("BSA", f"{format_amount(schedule.bsa_m2, 'm²', decimals=3)} ({formula})"))
-    origin = "built in" if p.origin.startswith("builtin:") else f"from {p.origin}"
-    fields.append(("protocol", f"{p.id}: {p.name} ({p.setting}); {origin}"))
+    fields.append(("protocol", protocol_text(p)))
     choices = "; ".join(str(c) for c in schedule.choices.values()) or "none"
     fields.append(("choices", choices))
     cycle_note = "protocol default" if schedule.cycles_is_default else "requested"

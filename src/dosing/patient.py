@@ -55,6 +55,7 @@ from dosing.units import (
     parse_creatinine,
     parse_length,
     parse_mass,
+    split_number_unit,
 )
 
 __all__ = ["PLAUSIBLE", "Patient"]
@@ -100,10 +101,9 @@ def _leading_number(raw: object) -> float | None:
     if not isinstance(raw, str):
         magnitude = getattr(raw, "magnitude", None)
         return float(magnitude) if isinstance(magnitude, int | float) else None
-    head = raw.strip().split(" ")[0].replace(",", ".")
-    digits = "".join(ch for ch in head if ch.isdigit() or ch in ".-+eE")
+    number, _ = split_number_unit(raw)
     try:
-        return float(digits)
+        return float(number.replace(",", "."))
     except ValueError:
         return None
 

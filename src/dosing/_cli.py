@@ -314,12 +314,10 @@ def _cmd_protocols(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    from dosing.export.table import plain_text
+    from dosing.export.table import aligned
 
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        cells = [c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)] + [r[-1]]
-        _out(plain_text("  ".join(cells).rstrip()))
+    for line in aligned(rows):
+        _out(line)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:

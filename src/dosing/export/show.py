@@ -17,7 +17,7 @@ Cycle 1
 
 from __future__ import annotations
 
-from dosing.export.table import plain_text
+from dosing.export.table import aligned, plain_text
 from dosing.notation import format_amount
 from dosing.protocol import MAX_CYCLES, Protocol, resolve_choices
 
@@ -80,11 +80,7 @@ def protocol_text(protocol: Protocol) -> str:
         else:
             label = f"Cycle {first}" if first == last else f"Cycles {first}-{last}"
         table = [("day", "drug", "dose", "route", "note"), *lines]
-        widths = [max(len(r[i]) for r in table) for i in range(4)]
-        rendered = [label]
-        for row in table:
-            cells = [c.ljust(w) for c, w in zip(row[:4], widths, strict=True)] + [row[4]]
-            rendered.append("  " + "  ".join(cells).rstrip())
+        rendered = [label, *aligned(table, indent="  ")]
         if not lines:
             rendered.append("  (no doses)")
         blocks.append("\n".join(rendered))

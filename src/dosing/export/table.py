@@ -26,13 +26,14 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from dosing.export._common import COLUMNS, Row, generated_text, header, rows
 from dosing.schedule import Schedule
 
 __all__ = [
+    "aligned",
     "comment_line",
     "csv_cell",
     "markdown_cell",
@@ -240,12 +241,28 @@ def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
         (r.date, str(r.cycle), str(r.day), r.drug, r.dose, r.unit, r.route, r.basis, r.reason)
         for r in rows(schedule)
     ]
-    widths = [max(len(plain_text(row[i])) for row in table) for i in range(len(shown) - 1)]
     lines.append("")
-    for row in table:
-        cells = [
-            plain_text(c).ljust(w) if i not in (1, 2, 4) else plain_text(c).rjust(w)
+    lines.extend(aligned(table, right={1, 2, 4}))
+    return "\n".join(lines) + "\n"
+
+
+def aligned(
+    table: Sequence[Sequence[str]], *, right: Collection[int] = (), indent: str = ""
+) -> list[str]:
+    """Lines of a plain-text table: every column but the last padded, two spaces between.
+
+    Columns whose index is in ``right`` are right-aligned; control characters are replaced.
+
+    >>> aligned([("drug", "dose", "note"), ("lenalidomide", "25", "")], right={1})
+    ['drug          dose  note', 'lenalidomide    25']
+    """
+    cells = [[plain_text(c) for c in row] for row in table]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]) - 1)]
+    out = []
+    for row in cells:
+        padded = [
+            c.rjust(w) if i in right else c.ljust(w)
             for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))
         ]
-        lines.append("  ".join([*cells, plain_text(row[-1])]).rstrip())
-    return "\n".join(lines) + "\n"
+        out.append((indent + "  ".join([*padded, row[-1]])).rstrip())
+    return out

@@ -16,8 +16,11 @@ Rules followed (all cycles are 28 days; cycle n day d falls on START + (n-1)*28 
   days 1,8,15,22; cycles 3-6 days 1,15; cycle 7 on day 1. KdD only: the first dose is split,
   8 mg/kg on cycle 1 days 1 and 2, then 16 mg/kg from cycle 1 day 8.
 * Lenalidomide PO (seed Table 3; D-KRd, KRd): flat 25 mg on days 1-21.
-* Dexamethasone PO (reference s.1, s.5): flat 40 mg (default of the 20-40 range; KCyD is fixed
-  at 40 mg) weekly, days 1,8,15,22, in every protocol.
+* Dexamethasone PO (reference s.1, s.5): flat 40 mg (default of the 20-40 range; KCyD's seed
+  dose) weekly, days 1,8,15,22 - except in KdD, where the 40 mg a week is split across the
+  carfilzomib days as the label and CANDOR give it (reference s.10): 20 mg on days 1, 2, 8, 9,
+  15, 16 and 40 mg on day 22; and in Kd-weekly, where day 22 stops from cycle 10 (reference
+  s.10; beyond the three cycles here).
 * Cyclophosphamide PO (seed Table 3, reference s.2 and s.6; KCyD only): 300 mg/m2 on days
   1,8,15 on the full, uncapped BSA (the 2.2 m2 cap is for carfilzomib only).
 * Each mg dose is the unrounded rate times the unrounded BSA (or weight), rounded once, to
@@ -465,100 +468,120 @@ GOLDEN = {
     ],
     # ------------------------------------------------------------------------------------------
     # KdD, typical patient: carfilzomib 39.4 / 110.4 mg; daratumumab split first dose 640 mg
-    # (8 mg/kg) on C1 D1 and D2, then 1280 mg (16 mg/kg); dexamethasone 40 mg
+    # (8 mg/kg) on C1 D1 and D2, then 1280 mg (16 mg/kg); dexamethasone 40 mg a week split as the
+    # label and CANDOR give it (reference s.10): 20 mg on days 1, 2, 8, 9, 15, 16 and 40 mg on day 22
     ("KdD", "typical"): [
         # cycle 1
         ("2026-01-05", 1, 1, "carfilzomib", "IV", 39.4),
         ("2026-01-05", 1, 1, "daratumumab", "IV", 640.0),
-        ("2026-01-05", 1, 1, "dexamethasone", "PO", 40.0),
+        ("2026-01-05", 1, 1, "dexamethasone", "PO", 20.0),
         ("2026-01-06", 1, 2, "carfilzomib", "IV", 39.4),
         ("2026-01-06", 1, 2, "daratumumab", "IV", 640.0),
+        ("2026-01-06", 1, 2, "dexamethasone", "PO", 20.0),
         ("2026-01-12", 1, 8, "carfilzomib", "IV", 110.4),
         ("2026-01-12", 1, 8, "daratumumab", "IV", 1280.0),
-        ("2026-01-12", 1, 8, "dexamethasone", "PO", 40.0),
+        ("2026-01-12", 1, 8, "dexamethasone", "PO", 20.0),
         ("2026-01-13", 1, 9, "carfilzomib", "IV", 110.4),
+        ("2026-01-13", 1, 9, "dexamethasone", "PO", 20.0),
         ("2026-01-19", 1, 15, "carfilzomib", "IV", 110.4),
         ("2026-01-19", 1, 15, "daratumumab", "IV", 1280.0),
-        ("2026-01-19", 1, 15, "dexamethasone", "PO", 40.0),
+        ("2026-01-19", 1, 15, "dexamethasone", "PO", 20.0),
         ("2026-01-20", 1, 16, "carfilzomib", "IV", 110.4),
+        ("2026-01-20", 1, 16, "dexamethasone", "PO", 20.0),
         ("2026-01-26", 1, 22, "daratumumab", "IV", 1280.0),
         ("2026-01-26", 1, 22, "dexamethasone", "PO", 40.0),
         # cycle 2
         ("2026-02-02", 2, 1, "carfilzomib", "IV", 110.4),
         ("2026-02-02", 2, 1, "daratumumab", "IV", 1280.0),
-        ("2026-02-02", 2, 1, "dexamethasone", "PO", 40.0),
+        ("2026-02-02", 2, 1, "dexamethasone", "PO", 20.0),
         ("2026-02-03", 2, 2, "carfilzomib", "IV", 110.4),
+        ("2026-02-03", 2, 2, "dexamethasone", "PO", 20.0),
         ("2026-02-09", 2, 8, "carfilzomib", "IV", 110.4),
         ("2026-02-09", 2, 8, "daratumumab", "IV", 1280.0),
-        ("2026-02-09", 2, 8, "dexamethasone", "PO", 40.0),
+        ("2026-02-09", 2, 8, "dexamethasone", "PO", 20.0),
         ("2026-02-10", 2, 9, "carfilzomib", "IV", 110.4),
+        ("2026-02-10", 2, 9, "dexamethasone", "PO", 20.0),
         ("2026-02-16", 2, 15, "carfilzomib", "IV", 110.4),
         ("2026-02-16", 2, 15, "daratumumab", "IV", 1280.0),
-        ("2026-02-16", 2, 15, "dexamethasone", "PO", 40.0),
+        ("2026-02-16", 2, 15, "dexamethasone", "PO", 20.0),
         ("2026-02-17", 2, 16, "carfilzomib", "IV", 110.4),
+        ("2026-02-17", 2, 16, "dexamethasone", "PO", 20.0),
         ("2026-02-23", 2, 22, "daratumumab", "IV", 1280.0),
         ("2026-02-23", 2, 22, "dexamethasone", "PO", 40.0),
         # cycle 3 (daratumumab every 2 weeks: days 1, 15)
         ("2026-03-02", 3, 1, "carfilzomib", "IV", 110.4),
         ("2026-03-02", 3, 1, "daratumumab", "IV", 1280.0),
-        ("2026-03-02", 3, 1, "dexamethasone", "PO", 40.0),
+        ("2026-03-02", 3, 1, "dexamethasone", "PO", 20.0),
         ("2026-03-03", 3, 2, "carfilzomib", "IV", 110.4),
+        ("2026-03-03", 3, 2, "dexamethasone", "PO", 20.0),
         ("2026-03-09", 3, 8, "carfilzomib", "IV", 110.4),
-        ("2026-03-09", 3, 8, "dexamethasone", "PO", 40.0),
+        ("2026-03-09", 3, 8, "dexamethasone", "PO", 20.0),
         ("2026-03-10", 3, 9, "carfilzomib", "IV", 110.4),
+        ("2026-03-10", 3, 9, "dexamethasone", "PO", 20.0),
         ("2026-03-16", 3, 15, "carfilzomib", "IV", 110.4),
         ("2026-03-16", 3, 15, "daratumumab", "IV", 1280.0),
-        ("2026-03-16", 3, 15, "dexamethasone", "PO", 40.0),
+        ("2026-03-16", 3, 15, "dexamethasone", "PO", 20.0),
         ("2026-03-17", 3, 16, "carfilzomib", "IV", 110.4),
+        ("2026-03-17", 3, 16, "dexamethasone", "PO", 20.0),
         ("2026-03-23", 3, 22, "dexamethasone", "PO", 40.0),
     ],
     # ------------------------------------------------------------------------------------------
     # KdD, above-cap patient: carfilzomib 44 / 123.2 mg (2.2 m2); daratumumab split first dose
-    # 880 mg (8 mg/kg) on C1 D1 and D2, then 1760 mg (16 mg/kg, no cap); dexamethasone 40 mg
+    # 880 mg (8 mg/kg) on C1 D1 and D2, then 1760 mg (16 mg/kg, no cap); dexamethasone split as above (20 mg on
+    # days 1, 2, 8, 9, 15, 16; 40 mg on day 22)
     ("KdD", "above_cap"): [
         # cycle 1
         ("2026-01-05", 1, 1, "carfilzomib", "IV", 44.0),
         ("2026-01-05", 1, 1, "daratumumab", "IV", 880.0),
-        ("2026-01-05", 1, 1, "dexamethasone", "PO", 40.0),
+        ("2026-01-05", 1, 1, "dexamethasone", "PO", 20.0),
         ("2026-01-06", 1, 2, "carfilzomib", "IV", 44.0),
         ("2026-01-06", 1, 2, "daratumumab", "IV", 880.0),
+        ("2026-01-06", 1, 2, "dexamethasone", "PO", 20.0),
         ("2026-01-12", 1, 8, "carfilzomib", "IV", 123.2),
         ("2026-01-12", 1, 8, "daratumumab", "IV", 1760.0),
-        ("2026-01-12", 1, 8, "dexamethasone", "PO", 40.0),
+        ("2026-01-12", 1, 8, "dexamethasone", "PO", 20.0),
         ("2026-01-13", 1, 9, "carfilzomib", "IV", 123.2),
+        ("2026-01-13", 1, 9, "dexamethasone", "PO", 20.0),
         ("2026-01-19", 1, 15, "carfilzomib", "IV", 123.2),
         ("2026-01-19", 1, 15, "daratumumab", "IV", 1760.0),
-        ("2026-01-19", 1, 15, "dexamethasone", "PO", 40.0),
+        ("2026-01-19", 1, 15, "dexamethasone", "PO", 20.0),
         ("2026-01-20", 1, 16, "carfilzomib", "IV", 123.2),
+        ("2026-01-20", 1, 16, "dexamethasone", "PO", 20.0),
         ("2026-01-26", 1, 22, "daratumumab", "IV", 1760.0),
         ("2026-01-26", 1, 22, "dexamethasone", "PO", 40.0),
         # cycle 2
         ("2026-02-02", 2, 1, "carfilzomib", "IV", 123.2),
         ("2026-02-02", 2, 1, "daratumumab", "IV", 1760.0),
-        ("2026-02-02", 2, 1, "dexamethasone", "PO", 40.0),
+        ("2026-02-02", 2, 1, "dexamethasone", "PO", 20.0),
         ("2026-02-03", 2, 2, "carfilzomib", "IV", 123.2),
+        ("2026-02-03", 2, 2, "dexamethasone", "PO", 20.0),
         ("2026-02-09", 2, 8, "carfilzomib", "IV", 123.2),
         ("2026-02-09", 2, 8, "daratumumab", "IV", 1760.0),
-        ("2026-02-09", 2, 8, "dexamethasone", "PO", 40.0),
+        ("2026-02-09", 2, 8, "dexamethasone", "PO", 20.0),
         ("2026-02-10", 2, 9, "carfilzomib", "IV", 123.2),
+        ("2026-02-10", 2, 9, "dexamethasone", "PO", 20.0),
         ("2026-02-16", 2, 15, "carfilzomib", "IV", 123.2),
         ("2026-02-16", 2, 15, "daratumumab", "IV", 1760.0),
-        ("2026-02-16", 2, 15, "dexamethasone", "PO", 40.0),
+        ("2026-02-16", 2, 15, "dexamethasone", "PO", 20.0),
         ("2026-02-17", 2, 16, "carfilzomib", "IV", 123.2),
+        ("2026-02-17", 2, 16, "dexamethasone", "PO", 20.0),
         ("2026-02-23", 2, 22, "daratumumab", "IV", 1760.0),
         ("2026-02-23", 2, 22, "dexamethasone", "PO", 40.0),
         # cycle 3 (daratumumab every 2 weeks: days 1, 15)
         ("2026-03-02", 3, 1, "carfilzomib", "IV", 123.2),
         ("2026-03-02", 3, 1, "daratumumab", "IV", 1760.0),
-        ("2026-03-02", 3, 1, "dexamethasone", "PO", 40.0),
+        ("2026-03-02", 3, 1, "dexamethasone", "PO", 20.0),
         ("2026-03-03", 3, 2, "carfilzomib", "IV", 123.2),
+        ("2026-03-03", 3, 2, "dexamethasone", "PO", 20.0),
         ("2026-03-09", 3, 8, "carfilzomib", "IV", 123.2),
-        ("2026-03-09", 3, 8, "dexamethasone", "PO", 40.0),
+        ("2026-03-09", 3, 8, "dexamethasone", "PO", 20.0),
         ("2026-03-10", 3, 9, "carfilzomib", "IV", 123.2),
+        ("2026-03-10", 3, 9, "dexamethasone", "PO", 20.0),
         ("2026-03-16", 3, 15, "carfilzomib", "IV", 123.2),
         ("2026-03-16", 3, 15, "daratumumab", "IV", 1760.0),
-        ("2026-03-16", 3, 15, "dexamethasone", "PO", 40.0),
+        ("2026-03-16", 3, 15, "dexamethasone", "PO", 20.0),
         ("2026-03-17", 3, 16, "carfilzomib", "IV", 123.2),
+        ("2026-03-17", 3, 16, "dexamethasone", "PO", 20.0),
         ("2026-03-23", 3, 22, "dexamethasone", "PO", 40.0),
     ],
     # ------------------------------------------------------------------------------------------
@@ -727,11 +750,11 @@ EXPECTED_COUNTS = {
     ("KRd", 1): 31,
     ("KRd", 2): 31,
     ("KRd", 3): 31,
-    # KdD: carfilzomib 6 + dexamethasone 4 + daratumumab 5 (C1: D1, D2 split, D8, D15, D22),
-    # 4 (C2), 2 (C3)
-    ("KdD", 1): 15,
-    ("KdD", 2): 14,
-    ("KdD", 3): 12,
+    # KdD: carfilzomib 6 + dexamethasone 7 (days 1, 2, 8, 9, 15, 16, 22) + daratumumab 5
+    # (C1: D1, D2 split, D8, D15, D22), 4 (C2), 2 (C3)
+    ("KdD", 1): 18,
+    ("KdD", 2): 17,
+    ("KdD", 3): 15,
     # Kd-weekly: carfilzomib 3 + dexamethasone 4
     ("Kd-weekly", 1): 7,
     ("Kd-weekly", 2): 7,

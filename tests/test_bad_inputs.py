@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -152,9 +153,40 @@ def test_bad_schedule_request_is_refused(
 
 
 def test_unknown_protocol_suggests_closest() -> None:
-    """An unknown protocol id is refused with the closest known id."""
-    with pytest.raises(UnknownProtocolError, match="did you mean KRd"):
+    """An unknown protocol id is refused with the closest known id alone, and its drugs."""
+    with pytest.raises(UnknownProtocolError) as info:
         dosing.get_protocol("KRD2")
+    assert "did you mean KRd (carfilzomib, lenalidomide, dexamethasone)? Known:" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered", "not_offered"),
+    [
+        (
+            "Kd",
+            [
+                "Kd-weekly (carfilzomib, dexamethasone)",
+                "KdD (daratumumab, carfilzomib, dexamethasone)",
+            ],
+            ["KRd ("],
+        ),
+        ("kcy", ["KCyD (carfilzomib, cyclophosphamide, dexamethasone)"], ["KRd (", "KdD ("]),
+        ("DKR", ["D-KRd (daratumumab, carfilzomib, lenalidomide, dexamethasone)"], ["KRd ("]),
+    ],
+)
+def test_did_you_mean_offers_names_that_begin_with_what_was_typed(
+    typed: str, offered: list[str], not_offered: list[str]
+) -> None:
+    """Names that begin with what was typed are offered, all of them with their drugs, and a
+    regimen with another drug that merely looks alike is not."""
+    with pytest.raises(UnknownProtocolError) as info:
+        dosing.get_protocol(typed)
+    hint = str(info.value).split(" - did you mean ", 1)[1].split("? Known:")[0]
+    names = [part.split(" (")[0] for part in re.split(r", (?=[A-Z])| or ", hint)]
+    for text in offered:
+        assert text in hint
+    for text in not_offered:
+        assert text.split(" (")[0] not in names
 
 
 def test_until_progression_protocol_has_the_library_limit() -> None:
@@ -341,7 +373,7 @@ CLI_CASES = [
     (_replace(GOOD, "--start", "03/04/2026"), "day/month order is ambiguous"),
     (_replace(GOOD, "--start", "1970-01-01"), "start must be between"),
     (_replace(GOOD, "--start", "2199-01-01"), "start must be between"),
-    (["calendar", "DKR", *GOOD[2:]], "did you mean D-KRd?"),
+    (["calendar", "DKR", *GOOD[2:]], "did you mean D-KRd (daratumumab, carfilzomib"),
     (_replace(GOOD, "--cycles", "0"), "cycles must be between 1 and 24, got 0"),
     ([*GOOD, "--cycles=-3"], "cycles must be between 1 and 24, got -3"),
     (_replace(GOOD, "--cycles", "99"), "cycles must be between 1 and 24, got 99"),

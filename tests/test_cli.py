@@ -111,6 +111,7 @@ def test_calendar_json_has_the_documented_shape(capsys: pytest.CaptureFixture[st
             "calculated_mg": 110.433489,
             "step_up": False,
             "reason": "",
+            "events": [],
         }
     ]
     assert len(data["administrations"]) == 62

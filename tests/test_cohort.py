@@ -167,7 +167,9 @@ def test_header_block_comes_once_with_the_notice_and_settings(tmp_path):
     assert text.count(dosing.VERIFICATION_NOTICE) == 1
     assert "# cycles: 2 (requested) of 28 days from each patient's start date" in comments
     assert "# BSA formula: DuBois" in comments[3]
-    assert any(ln.startswith("# choices: dexamethasone 40 mg (default)") for ln in comments)
+    assert any(
+        ln.startswith("# choices: dexamethasone 40 mg per week (default)") for ln in comments
+    )
     assert "# generated: 2026-01-01T00:00:00Z" in comments
     assert all(ln.startswith("#") for ln in text.split("patient,date,")[0].splitlines())
 
@@ -185,9 +187,9 @@ def test_each_patient_gets_a_line_with_measurements_bsa_and_choices(tmp_path):
         assert not lines[i + 1].startswith("#")
     assert lines[starts[1]] == (
         "# patient P003: height 175.3 cm, weight 79.83 kg, BSA 1.971 m² (Mosteller), "
-        "choices: dexamethasone 20 mg (chosen)"
+        "choices: dexamethasone 20 mg per week (chosen)"
     )
-    assert "dexamethasone 40 mg (default)" in lines[starts[0]]
+    assert "dexamethasone 40 mg per week (default)" in lines[starts[0]]
     assert "(chosen)" not in lines[starts[0]]
 
 
@@ -222,7 +224,7 @@ def test_header_block_is_the_export_header_without_the_patient_fields():
         f"protocol: {dict(header(single).fields)['protocol']}",
         "cycles: 8 (protocol default) of 28 days from each patient's start date",
         "BSA formula: Mosteller (default)",
-        "choices: carfilzomib 56 mg/m² (default); dexamethasone 40 mg (default); "
+        "choices: carfilzomib 56 mg/m² (default); dexamethasone 40 mg per week (default); "
         "a patient's choose column replaces a default for that patient",
     ]
     assert lines[-1] == f"NOTICE: {dosing.VERIFICATION_NOTICE}"

@@ -287,7 +287,10 @@ def test_malformed_rounding_policies_are_refused(build, field):
 def test_policies_describe_themselves():
     """Each policy names its step or sizes and its tolerance, as an order shows it."""
     assert NearestIncrement(10).describe() == "nearest 10 mg within 10 %"
-    assert OralStrengths((2.5, 5)).describe() == "whole units of 2.5, 5 mg within 10 %"
+    assert (
+        OralStrengths((2.5, 5)).describe()
+        == "whole capsules/tablets of 2.5, 5 mg, any number per dose up to 200, within 10 %"
+    )
     assert VialBanding((10, 30, 60)).describe() == "vials of 10, 30, 60 mg within 5 %"
 
 

@@ -118,4 +118,4 @@ def test_choice_changes_the_target_dose_and_is_marked() -> None:
     # 36 mg/m2 x 1.97203 m2 = 70.99 mg -> 71 mg; priming 20 mg/m2 unchanged (39.4 mg)
     assert doses == [39.4, 71.0]
     assert str(schedule.choices["carfilzomib"]) == "carfilzomib 36 mg/m² (chosen)"
-    assert str(schedule.choices["dexamethasone"]) == "dexamethasone 40 mg (default)"
+    assert str(schedule.choices["dexamethasone"]) == "dexamethasone 40 mg per week (default)"

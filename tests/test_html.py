@@ -145,16 +145,21 @@ def test_every_header_field_is_shown(krd: Schedule, krd_tree: TreeBuilder) -> No
 
 
 def test_schedule_and_protocol_notes_are_listed(krd: Schedule, krd_tree: TreeBuilder) -> None:
-    """The schedule notes (BSA, rounding, defaults) and every protocol note are list items."""
+    """The schedule notes (BSA, rounding, defaults), the premedication to order, the drug notes
+    and every protocol note are list items."""
     head = header(krd, generated_at=GENERATED)
-    lists = krd_tree.root.find_all("ul", "notes")
-    notes = [li.text() for li in lists[0].find_all("li")]
-    protocol_notes = [
-        li.text() for li in krd_tree.root.find_all("ul", "protocol-notes")[0].find_all("li")
-    ]
-    assert notes == list(head.notes)
-    assert protocol_notes == list(head.protocol_notes)
-    assert any(n.startswith("rounding") for n in notes)
+
+    def items(css: str) -> list[str]:
+        return [li.text() for li in krd_tree.root.find_all("ul", css)[0].find_all("li")]
+
+    assert items("schedule-notes") == list(head.notes)
+    assert items("premedication") == list(head.premedication)
+    assert items("drug-notes") == list(head.drug_notes)
+    assert items("protocol-notes") == list(head.protocol_notes)
+    assert any(n.startswith("rounding") for n in items("schedule-notes"))
+    assert items("premedication")[0].startswith(
+        "2026-01-06 C1 D2: carfilzomib needs a corticosteroid"
+    )
 
 
 def test_one_order_row_per_administration_with_all_columns(
@@ -200,19 +205,23 @@ def test_order_sheet_has_one_table_per_cycle(krd: Schedule, krd_tree: TreeBuilde
 
 
 def test_step_up_doses_are_marked_in_words(krd: Schedule, krd_tree: TreeBuilder) -> None:
-    """A step-up dose row is marked modified and carries a 'step-up' flag; plain rows do not."""
+    """A step-up dose row is marked modified and carries a 'step-up' flag first; a day that
+    needs premedication is flagged 'premedication'; plain rows carry no flag."""
     shown = [
         tr for t in krd_tree.root.find_all("table", "order") for tr in t.find_all("tr", "admin")
     ]
+    seen = set()
     for tr, admin in zip(shown, krd.administrations, strict=True):
         flags = [s.text() for s in tr.find_all("span", "flag")]
-        if admin.step is not None:
-            assert "modified" in tr.classes
-            assert flags == ["step-up"]
-        else:
-            assert "modified" not in tr.classes
-            assert flags == []
-    assert any(a.step for a in krd.administrations)
+        expected = (["step-up"] if admin.step is not None else []) + (
+            ["premedication"]
+            if admin.label in {"C1 D2", "C1 D9", "C1 D16"} and admin.drug == "carfilzomib"
+            else []
+        )
+        assert flags == expected
+        assert ("modified" in tr.classes) == bool(expected)
+        seen.update(flags)
+    assert seen == {"step-up", "premedication"}
 
 
 def test_capped_dose_is_marked_capped() -> None:

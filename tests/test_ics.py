@@ -120,7 +120,8 @@ def test_description_has_trace_header_and_notice() -> None:
         assert "time: all-day events" in text
     day1 = events(export(s))[0].description.value
     assert "carfilzomib 39.4 mg IV\n  rule: 20 mg/m² × 1.972 m² (Mosteller)\n" in day1
-    assert "  step: priming dose" in day1
+    assert "  note: priming dose" in day1
+    assert "  protocol note: 30-minute infusion" in day1
     assert "  final: 25 mg (reported to 0.1 mg; no rounding policy)" in day1
 
 

@@ -82,12 +82,13 @@ BROKEN = [
         "days must be free of repeats, got 8 more than once",
     ),
     (
-        "overlapping cycle ranges",
+        "overlapping cycle ranges giving one day twice",
         (
             'schedule = [{ cycles = "1+", days = [1, 8, 15] }]',
-            'schedule = [{ cycles = "1-3", days = [1] }, { cycles = "3+", days = [8] }]',
+            'schedule = [{ cycles = "1-3", days = [1, 15] }, { cycles = "3+", days = [8, 15] }]',
         ),
-        "schedule cycle ranges must not overlap, got 1-3 and 3+",
+        "drugs.carfilzomib: schedule must not give carfilzomib twice on the same day, got days 15 "
+        "in both cycles 1-3 and 3+ (from cycle 3)",
     ),
     ("unknown unit", ('dose = "70 mg/m2"', 'dose = "70 mgg/m2"'), "drugs.carfilzomib.dose"),
     (

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
         creatinine_clearance,
         ideal_body_weight,
     )
+    from dosing.catalogue import (
+        builtin_protocols,
+        get_protocol,
+        load_protocol,
+        load_protocols,
+    )
     from dosing.dose import (
         Basis,
         Dose,
@@ -55,10 +61,6 @@ if TYPE_CHECKING:
     from dosing.patient import Patient
     from dosing.protocol import (
         Protocol,
-        builtin_protocols,
-        get_protocol,
-        load_protocol,
-        load_protocols,
         loads_protocol,
         protocol_json_schema,
         resolve_choices,
@@ -108,14 +110,14 @@ _LAZY = {
     "adjusted_body_weight": "dosing.bsa",
     "body_surface_area": "dosing.bsa",
     "build_schedule": "dosing.schedule",
-    "builtin_protocols": "dosing.protocol",
+    "builtin_protocols": "dosing.catalogue",
     "compute_dose": "dosing.dose",
     "creatinine_clearance": "dosing.bsa",
     "format_amount": "dosing.notation",
-    "get_protocol": "dosing.protocol",
+    "get_protocol": "dosing.catalogue",
     "ideal_body_weight": "dosing.bsa",
-    "load_protocol": "dosing.protocol",
-    "load_protocols": "dosing.protocol",
+    "load_protocol": "dosing.catalogue",
+    "load_protocols": "dosing.catalogue",
     "loads_protocol": "dosing.protocol",
     "parse_creatinine": "dosing.units",
     "parse_date": "dosing.schedule",

@@ -281,8 +281,8 @@ def _int_arg(name: str) -> Callable[[str], int]:
 
 def _extra_protocols(paths: Sequence[str]) -> list[Any]:
     """The protocols of every ``--protocol-file``; a path that holds none is an error."""
+    from dosing.catalogue import load_protocols
     from dosing.errors import DosingError
-    from dosing.protocol import load_protocols
 
     found: list[Any] = []
     for path in paths:
@@ -303,7 +303,7 @@ def _extra_protocols(paths: Sequence[str]) -> list[Any]:
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
-    from dosing.protocol import builtin_protocols
+    from dosing.catalogue import builtin_protocols
 
     found = [*_extra_protocols(args.protocol_file), *builtin_protocols()]
     rows = [("id", "name", "setting", "cycle", "cycles")]
@@ -321,8 +321,8 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from dosing.catalogue import get_protocol
     from dosing.export.show import protocol_text
-    from dosing.protocol import get_protocol
 
     protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
     _out(protocol_text(protocol), end="")
@@ -420,7 +420,7 @@ def _rounding(items: Sequence[str]) -> dict[str, Any]:
 
 
 def _schedule(args: argparse.Namespace) -> Schedule:
-    from dosing.protocol import get_protocol
+    from dosing.catalogue import get_protocol
     from dosing.schedule import build_schedule
 
     protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
@@ -511,8 +511,8 @@ def _cmd_bsa(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from dosing.catalogue import validate_paths
     from dosing.errors import ProtocolError
-    from dosing.protocol import validate_paths
 
     invalid = 0
     checked = 0
@@ -551,6 +551,7 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
     import itertools
 
     from dosing._files import atomic_output
+    from dosing.catalogue import get_protocol
     from dosing.cohort import (
         EXTENSIONS,
         Rejected,
@@ -560,7 +561,6 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
         write_cohort_files,
     )
     from dosing.errors import DosingError, OutputError
-    from dosing.protocol import get_protocol
 
     protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
     generated_at = _generated_at(args.generated_at)

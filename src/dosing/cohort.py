@@ -493,7 +493,7 @@ def patient_line(identifier: str, schedule: Schedule) -> str:
     ...                    choices={"dexamethasone": 20}, today=dt.date(2026, 1, 1))
     >>> print(patient_line("MRN 1", s), end="")
     # patient MRN 1: height 175 cm, weight 80 kg, BSA 1.972 m² (Mosteller),
-    choices: carfilzomib 56 mg/m² (default); dexamethasone 20 mg (chosen)
+    choices: carfilzomib 56 mg/m² (default); dexamethasone 20 mg per week (chosen)
     """
     shown = [
         f"{label} {text}"
@@ -529,12 +529,12 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
     cycle and day.
     """
     prefix = encode((csv_cell(identifier),))
-    tails: dict[tuple[int, str | None, str, str], str] = {}
+    tails: dict[tuple[int, tuple[object, ...], str, str], str] = {}
     numbers: dict[int, str] = {}
     out: list[str] = []
     append = out.append
     for admin in schedule.administrations:
-        key = (id(admin.dose), admin.step, admin.drug, admin.route)
+        key = (id(admin.dose), admin.events, admin.drug, admin.route)
         tail = tails.get(key)
         if tail is None:
             tail = tails[key] = encode(csv_cell(c) for c in row(admin).cells()[3:])

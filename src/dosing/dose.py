@@ -20,21 +20,31 @@ the trace says so and the dose stays unrounded.
 >>> dose.basis
 '56 mg/m² × 1.972 m² (Mosteller)'
 >>> big = compute_dose(rule, Patient(height="190 cm", weight="110 kg"))
->>> big.mg, big.notes
-(<Quantity(123.2, 'milligram')>, ('BSA 2.409 m² (Mosteller) capped at 2.2 m²',))
+>>> big.mg, [str(e) for e in big.events]
+(<Quantity(123.2, 'milligram')>, ['BSA 2.409 m² (Mosteller) capped at 2.2 m²'])
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from dosing.bsa import BSAFormula
 from dosing.errors import MeasurementError, RoundingError
 from dosing.notation import format_amount, format_number, report_precision, round_half_up
+from dosing.trace import (
+    BSACapped,
+    Event,
+    MaximumDose,
+    NotDispensable,
+    Rounded,
+    RoundingImpossible,
+    RoundingRefused,
+    percent,
+)
 from dosing.units import (
     Quantity,
     is_quantity,
@@ -58,6 +68,8 @@ __all__ = [
     "RoundingPolicy",
     "VialBanding",
     "compute_dose",
+    "dispensable",
+    "dose_from_measure",
 ]
 
 
@@ -301,7 +313,7 @@ class NearestIncrement:
 
     def describe(self) -> str:
         """``nearest 10 mg within 10 %``."""
-        return f"nearest {format_amount(self.increment_mg, 'mg')} within {_percent(self.tolerance)}"
+        return f"nearest {format_amount(self.increment_mg, 'mg')} within {percent(self.tolerance)}"
 
 
 def _combinations(
@@ -328,14 +340,9 @@ _MAX_UNITS_SEARCHED = 200
 def _nearest_combination(
     sizes: tuple[float, ...], mg: float, max_units: int | None, noun: str
 ) -> tuple[float, str] | None:
-    if mg > 100_000:
-        return None
     # The search walks every achievable total up to the dose in steps of the sizes' common
     # divisor; refuse rather than hang when that is huge (0.01 mg vials for a 99 g dose).
-    cents = [round(s * 100) for s in sizes]
-    if (round(mg * 100) + max(cents)) // math.gcd(*cents) > _MAX_SEARCH_STEPS or (
-        mg / min(sizes) > _MAX_UNITS_SEARCHED
-    ):
+    if not _searchable(sizes, mg):
         return None
     best = _combinations(sizes, mg, max_units)
     target = round(mg * 100)
@@ -343,26 +350,73 @@ def _nearest_combination(
     if not totals:
         return None
     pick = min(totals, key=lambda t: (abs(t - target), -t))
+    return pick / 100, f"{_made_of(best[pick])} {noun}"
+
+
+def dispensable(mg: float, strengths_mg: tuple[float, ...]) -> NotDispensable | None:
+    """``None`` if whole units of ``strengths_mg`` make ``mg`` exactly, else the nearest doses.
+
+    >>> print(dispensable(591.6, (25, 50)))
+    no whole number of 25, 50 mg units makes 591.6 mg; nearest dispensable: 575 mg (11 × 50 mg + 1 × 25 mg) or 600 mg (12 × 50 mg)
+    >>> dispensable(25, (2.5, 5, 10, 15, 20, 25)) is None
+    True
+    """
+    if not strengths_mg:
+        return None
+    sizes = tuple(strengths_mg)
+    listed = f"{', '.join(format_number(s) for s in sizes)} mg"
+    target = round(mg * 100)
+    if not _searchable(sizes, mg):
+        return NotDispensable(mg, listed, ())
+    best = _combinations(sizes, mg, None)
+    if target in best:
+        return None
+    below = max((t for t in best if 0 < t < target), default=None)
+    above = min((t for t in best if t > target), default=None)
+    nearest = tuple(
+        f"{format_amount(t / 100, 'mg')} ({_made_of(best[t])})"
+        for t in (below, above)
+        if t is not None
+    )
+    return NotDispensable(mg, listed, nearest)
+
+
+def _made_of(cents: tuple[int, ...]) -> str:
     parts: dict[int, int] = {}
-    for c in best[pick]:
+    for c in cents:
         parts[c] = parts.get(c, 0) + 1
-    made_of = " + ".join(
+    return " + ".join(
         f"{n} × {format_amount(c / 100, 'mg')}" for c, n in sorted(parts.items(), reverse=True)
     )
-    return pick / 100, f"{made_of} {noun}"
+
+
+def _searchable(sizes: tuple[float, ...], mg: float) -> bool:
+    """True when the search for ``mg`` stays small (at most 200 units, 20,000 steps)."""
+    if not (math.isfinite(mg) and 0 < mg <= 100_000):
+        return False
+    cents = [round(s * 100) for s in sizes]
+    steps = (round(mg * 100) + max(cents)) // math.gcd(*cents)
+    return steps <= _MAX_SEARCH_STEPS and mg / min(sizes) <= _MAX_UNITS_SEARCHED
 
 
 @dataclass(frozen=True, slots=True)
 class OralStrengths:
-    """Round to what whole capsules or tablets of the given strengths make (at most 4 units).
+    """Round to what whole capsules or tablets of the given strengths make.
+
+    ``max_units`` limits the units in one dose (``None``: no limit of its own; a dose of more
+    than 200 units is never searched). :meth:`describe` states both.
 
     >>> OralStrengths((2.5, 5, 10, 15, 20, 25)).propose(24.2)
     (25.0, '1 × 25 mg capsules/tablets')
+    >>> OralStrengths((50,)).propose(591.6)
+    (600.0, '12 × 50 mg capsules/tablets')
+    >>> OralStrengths((50,), max_units=4).describe()
+    'whole capsules/tablets of 50 mg, at most 4 per dose, within 10 %'
     """
 
     strengths_mg: tuple[float, ...]
     tolerance: float = 0.10
-    max_units: int = 4
+    max_units: int | None = None
 
     def __post_init__(self) -> None:
         if not _sizes_ok(self.strengths_mg):
@@ -371,24 +425,33 @@ class OralStrengths:
                 "one or more strengths of 0.01 to 10,000 mg in whole hundredths",
                 repr(self.strengths_mg),
             )
-        if not (
+        if self.max_units is not None and not (
             isinstance(self.max_units, int)
             and not isinstance(self.max_units, bool)
-            and 1 <= self.max_units <= 20
+            and 1 <= self.max_units <= _MAX_UNITS_SEARCHED
         ):
-            raise RoundingError("max_units", "between 1 and 20", repr(self.max_units))
+            raise RoundingError(
+                "max_units",
+                f"a whole number from 1 to {_MAX_UNITS_SEARCHED}, or None",
+                repr(self.max_units),
+            )
         _check_tolerance(self.tolerance)
 
     def propose(self, mg: float) -> tuple[float, str] | None:
-        """Nearest total of at most ``max_units`` whole units."""
+        """Nearest total of whole units (at most ``max_units`` when set)."""
         return _nearest_combination(
             tuple(self.strengths_mg), mg, self.max_units, "capsules/tablets"
         )
 
     def describe(self) -> str:
-        """``oral strengths 2.5, 5, 10 mg within 10 %``."""
+        """``whole capsules/tablets of 2.5, 5, 10 mg, any number per dose, within 10 %``."""
         listed = ", ".join(format_number(s) for s in self.strengths_mg)
-        return f"whole units of {listed} mg within {_percent(self.tolerance)}"
+        units = (
+            f"at most {self.max_units} per dose"
+            if self.max_units is not None
+            else f"any number per dose up to {_MAX_UNITS_SEARCHED}"
+        )
+        return f"whole capsules/tablets of {listed} mg, {units}, within {percent(self.tolerance)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,11 +481,7 @@ class VialBanding:
     def describe(self) -> str:
         """``vials of 10, 30, 60 mg within 5 %``."""
         listed = ", ".join(format_number(s) for s in self.vial_sizes_mg)
-        return f"vials of {listed} mg within {_percent(self.tolerance)}"
-
-
-def _percent(fraction: float) -> str:
-    return f"{format_number(fraction * 100, decimals=1)} %"
+        return f"vials of {listed} mg within {percent(self.tolerance)}"
 
 
 # -- the dose -------------------------------------------------------------------------------
@@ -434,7 +493,8 @@ class Dose:
 
     ``calculated_mg`` is rate × measurement after any BSA cap and maximum dose, unrounded;
     ``final_mg`` is what is given: the rounded value when a rounding was applied, otherwise
-    ``calculated_mg`` reported to 0.1 mg (0.01 mg under 1 mg).
+    ``calculated_mg`` reported to 0.1 mg (0.01 mg under 1 mg). ``events`` says why the dose
+    differs from rate × measurement (:mod:`dosing.trace`).
     """
 
     rule: DoseRule
@@ -444,8 +504,17 @@ class Dose:
     calculated_mg: float
     final_mg: float
     rounding: RoundingPolicy | None = None
-    notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    events: tuple[Event, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The sentences of the events that are notes (a cap, a rounding applied)."""
+        return tuple(str(e) for e in self.events if not e.warning)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The sentences of the events a clinician must look at (a rounding refused)."""
+        return tuple(str(e) for e in self.events if e.warning)
 
     @property
     def mg(self) -> pint.Quantity[float]:
@@ -470,7 +539,7 @@ class Dose:
             return f"{rate} flat"
         if self.rule.basis is Basis.PER_KG:
             assert self.measure is not None
-            return f"{rate} × {format_amount(self.measure, 'kg')} actual weight"
+            return f"{rate} × {format_amount(self.measure, 'kg', decimals=4)} actual weight"
         assert self.measure is not None
         assert self.formula is not None
         capped = self.measure_uncapped is not None and self.measure_uncapped > self.measure
@@ -484,7 +553,7 @@ class Dose:
     @property
     def modified(self) -> bool:
         """True when a cap, maximum or rounding changed the dose from rate × measurement."""
-        return bool(self.notes)
+        return any(not e.warning for e in self.events)
 
     def trace(self) -> str:
         """Every step, one per line, as a pharmacist would check it.
@@ -497,8 +566,7 @@ class Dose:
         """
         lines = [f"rule: {self.basis}"]
         lines.append(f"calculated: {format_amount(self.calculated_mg, 'mg', decimals=4)}")
-        lines.extend(f"note: {n}" for n in self.notes)
-        lines.extend(f"warning: {w}" for w in self.warnings)
+        lines.extend(f"{'warning' if e.warning else 'note'}: {e}" for e in self.events)
         if self.rounding is None:
             step = report_precision(self.calculated_mg)
             policy = f"reported to {format_number(step)} mg; no rounding policy"
@@ -531,14 +599,16 @@ def dose_from_measure(
     *,
     formula: BSAFormula | None = None,
     rounding: RoundingPolicy | None = None,
+    strengths_mg: tuple[float, ...] = (),
 ) -> Dose:
     """Apply ``rule`` to a measurement already in m² (BSA) or kg; ``None`` for a flat dose.
 
     This is the arithmetic behind :func:`compute_dose`, for callers that computed BSA once
-    for many rules (the schedule engine). The BSA cap is applied here.
+    for many rules (the schedule engine). The BSA cap is applied here. With the strengths of
+    the units a drug is dispensed in, a final dose no whole number of them makes is flagged
+    (:class:`~dosing.trace.NotDispensable`) with the nearest doses that can be dispensed.
     """
-    notes: list[str] = []
-    warnings: list[str] = []
+    events: list[Event] = []
     used = measure
     if rule.basis is Basis.FLAT:
         calculated = rule.amount
@@ -548,28 +618,29 @@ def dose_from_measure(
             raise MeasurementError("measure", "a positive finite BSA or weight", repr(measure))
         if rule.bsa_cap_m2 is not None and measure > rule.bsa_cap_m2:
             used = rule.bsa_cap_m2
-            label = formula.label if formula else "BSA"
-            notes.append(
-                f"BSA {format_amount(measure, 'm²', decimals=3)} ({label}) capped at "
-                f"{format_amount(used, 'm²', decimals=3)}"
-            )
+            events.append(BSACapped(measure, used, formula.label if formula else "BSA"))
         assert used is not None
         calculated = rule.amount * used
     if rule.max_dose_mg is not None and calculated > rule.max_dose_mg:
-        notes.append(
-            f"calculated {format_amount(calculated, 'mg', decimals=1)} capped at the maximum "
-            f"dose {format_amount(rule.max_dose_mg, 'mg')}"
-        )
+        events.append(MaximumDose(calculated, rule.max_dose_mg))
         calculated = rule.max_dose_mg
     if not math.isfinite(calculated):  # e.g. a 1e308 mg/m² rule times a BSA
         raise MeasurementError("dose", "a finite number of mg", repr(calculated))
     final = round_half_up(calculated, report_precision(calculated))
     if rounding is not None:
-        final, note, warning = _apply_rounding(rounding, calculated, final)
-        if note:
-            notes.append(note)
-        if warning:
-            warnings.append(warning)
+        final, event = _apply_rounding(rounding, calculated, final)
+        if event is not None:
+            events.append(event)
+    if not (math.isfinite(final) and final > 0):
+        raise MeasurementError(
+            "dose",
+            "a positive finite number of mg",
+            format_amount(final, "mg") if math.isfinite(final) else repr(final),
+            "check the rule and the rounding policy",
+        )
+    flag = dispensable(final, strengths_mg)
+    if flag is not None:
+        events.append(flag)
     return Dose(
         rule=rule,
         measure=used,
@@ -578,41 +649,24 @@ def dose_from_measure(
         calculated_mg=calculated,
         final_mg=final,
         rounding=rounding,
-        notes=tuple(notes),
-        warnings=tuple(warnings),
+        events=tuple(events),
     )
 
 
 def _apply_rounding(
     policy: RoundingPolicy, calculated: float, reported: float
-) -> tuple[float, str, str]:
+) -> tuple[float, Event | None]:
     proposal = policy.propose(calculated)
     if proposal is None:
-        return (
-            reported,
-            "",
-            f"rounding ({policy.describe()}) not possible for {format_amount(calculated, 'mg')}; dose left unrounded",
-        )
+        return reported, RoundingImpossible(calculated, policy.describe())
     value, made_of = proposal
+    if not (_finite_number(value) and value >= 0):
+        raise RoundingError(
+            "rounding", "a policy that proposes a finite dose of 0 mg or more", repr(value)
+        )
     change = abs(value - calculated) / calculated
     if math.isclose(value, calculated, rel_tol=1e-9, abs_tol=1e-9):
-        return value, "", ""
-    shown = format_amount(calculated, "mg", decimals=2)
+        return value, None
     if change > policy.tolerance + 1e-12:
-        return (
-            reported,
-            "",
-            (
-                f"rounding {shown} to {format_amount(value, 'mg')} ({made_of}) refused: "
-                f"{_percent(change)} change exceeds the {_percent(policy.tolerance)} tolerance; "
-                "dose left unrounded"
-            ),
-        )
-    return (
-        value,
-        (
-            f"rounded from {shown} to {format_amount(value, 'mg')} ({made_of}; "
-            f"{_percent(change)} change, within {_percent(policy.tolerance)})"
-        ),
-        "",
-    )
+        return reported, RoundingRefused(calculated, value, made_of, change, policy.tolerance)
+    return value, Rounded(calculated, value, made_of, change, policy.tolerance)

@@ -21,6 +21,7 @@ __all__ = [
     "DateError",
     "DosingError",
     "FormatError",
+    "ImmutableError",
     "MeasurementError",
     "OutputError",
     "PlausibilityError",
@@ -86,6 +87,22 @@ class FormatError(DosingError, ValueError):
     It is also a :class:`ValueError`, so that validation collects it with the file's other
     problems instead of stopping at the first.
     """
+
+
+class ImmutableError(DosingError, AttributeError):
+    """An attempt to change a value that is immutable (a protocol, a schedule, a patient).
+
+    >>> print(ImmutableError("Protocol", "id"))
+    Protocol.id must be left unchanged, got an assignment - values are immutable; derive a new one with model_copy(update=...)
+    """
+
+    def __init__(self, kind: str, name: str, how: str = "model_copy(update=...)") -> None:
+        super().__init__(
+            f"{kind}.{name}",
+            "left unchanged",
+            "an assignment",
+            f"values are immutable; derive a new one with {how}",
+        )
 
 
 class OutputError(DosingError):

@@ -163,7 +163,7 @@ class Patient(BaseModel):
     >>> Patient(height="175 cm", weight="80 kg", hair="brown")
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: hair must be one of the known patient fields, got 'brown' - known fields: height, weight, sex, age, date_of_birth, serum_creatinine, identifier, accept_outlier
+    dosing.errors.DosingError: hair must be one of the known patient fields, got 'brown' - known fields: height, weight, sex, age, date_of_birth, serum_creatinine, dialysis, identifier, accept_outlier
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -174,6 +174,9 @@ class Patient(BaseModel):
     age: int | None = Field(default=None, strict=True, description="Age in whole years.")
     date_of_birth: dt.date | None = Field(default=None)
     serum_creatinine: Creatinine | None = Field(default=None, description="mg/dL or µmol/L.")
+    dialysis: bool | None = Field(
+        default=None, description="On dialysis (renal starting doses); None when not stated."
+    )
     identifier: str | None = Field(default=None, min_length=1, max_length=200)
     accept_outlier: bool = Field(
         default=False, description="Accept values outside the adult range (shown in outputs)."
@@ -319,6 +322,8 @@ class Patient(BaseModel):
             out["date of birth"] = self.date_of_birth.isoformat()
         if self.serum_creatinine is not None:
             out["serum creatinine"] = _quantity_text(self.serum_creatinine)
+        if self.dialysis is not None:
+            out["dialysis"] = "yes" if self.dialysis else "no"
         if self.outliers:
             out["plausibility override"] = "; ".join(self.outliers)
         if self.assumed_units:

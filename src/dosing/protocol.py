@@ -1,39 +1,43 @@
-"""Protocols as data: the file format, its validation, and loading by id or path.
+"""Protocols as data: the model of a protocol file and its validation.
 
 A protocol is a TOML file (see ``docs/protocol-format.md`` and ``dosing schema``): the cycle
 length and count, the sources it follows, and for each drug its route, dose rule, caps and the
-days it is given by cycle range. Step-up overrides and named choices are keyed by drug.
-Validation reports every problem in a file at once, each with its location.
+days it is given by cycle range; step-up doses, the prescriber's choices, and the label facts
+that make a dose safe to give (oral strengths, renal starting doses, premedication). Every
+quantity is read once, at load, into a typed value and checked for its dimension and a
+plausible range; validation reports every problem in a file at once, each with its location.
+Loading files and finding protocols by id is :mod:`dosing.catalogue`.
 
->>> from dosing.protocol import get_protocol
+>>> from dosing.catalogue import get_protocol
 >>> krd = get_protocol("krd")
 >>> krd.id, krd.cycle_length_days, [d.name for d in krd.drugs]
 ('KRd', 28, ['carfilzomib', 'lenalidomide', 'dexamethasone'])
->>> get_protocol("DKRD").id
-'D-KRd'
+>>> str(krd.drug("lenalidomide").rule), krd.drug("carfilzomib").rule
+('25 mg', None)
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
+    WrapSerializer,
     field_validator,
     model_validator,
 )
@@ -43,132 +47,66 @@ from dosing.dose import Basis, DoseRule
 from dosing.errors import (
     ChoiceError,
     DosingError,
-    FormatError,
+    ImmutableError,
     Problem,
     ProtocolError,
-    UnknownProtocolError,
 )
+from dosing.grammar import EARLIEST_DAY, MAX_CYCLES, CycleRange, parse_days
 from dosing.notation import format_amount, format_number
-from dosing.units import split_number_unit
+from dosing.units import parse_quantity, split_number_unit
 
 __all__ = [
+    "DOSE_LIMITS",
+    "FORMAT_VERSIONS",
+    "MAX_ADMINISTRATIONS",
     "MAX_CYCLES",
+    "MAX_FILE_BYTES",
     "Choice",
-    "CycleRange",
     "Cycles",
     "DayBlock",
     "Drug",
+    "OlderPatients",
+    "Premedication",
     "Protocol",
+    "RenalRow",
     "ResolvedChoice",
     "Source",
     "StepUp",
-    "builtin_protocols",
-    "get_protocol",
-    "load_protocol",
-    "load_protocols",
+    "loads_protocol",
+    "parse_protocol",
     "protocol_json_schema",
     "resolve_choices",
-    "validate_paths",
 ]
 
-#: The most cycles any schedule may have, whatever a protocol says (about 9 years of 28 days).
-MAX_CYCLES = 120
+#: The format versions this library reads. Version 2 added block doses, choice schedules,
+#: oral strengths, roles, premedication and renal starting-dose tables.
+FORMAT_VERSIONS = (1, 2)
 #: The largest protocol file read, in bytes.
 MAX_FILE_BYTES = 256 * 1024
-_MAX_DAY_SPAN = 400
+#: The most administrations one schedule may hold, so that no accepted input exhausts the
+#: machine (a 120-cycle D-KRd course has about 3,700).
+MAX_ADMINISTRATIONS = 10_000
 
-_CYCLE_TEXT = re.compile(r"^\s*(\d+)\s*(?:(\+)|-\s*(\d+))?\s*$")
-_DAY_PART = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|to|\.\.)\s*(-?\d+))?\s*$")
+#: Plausible ranges of the quantities a protocol states, as screening limits against typing
+#: mistakes (a dose cap in mm², a dose of 1e308 mg), not clinical facts: rate per basis, BSA
+#: cap in m², maximum single dose and oral strength in mg.
+DOSE_LIMITS: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {
+        str(Basis.PER_M2): (0.001, 5_000.0),
+        str(Basis.PER_KG): (0.001, 200.0),
+        str(Basis.FLAT): (0.001, 10_000.0),
+        "bsa_cap": (1.0, 3.0),
+        "max_dose": (0.001, 10_000.0),
+        "strength": (0.01, 10_000.0),
+    }
+)
+
 _NAME = r"^[a-z][a-z0-9\- ]{0,59}$"
 _ID = r"^[A-Za-z0-9][A-Za-z0-9\-_.+]{0,39}$"
+_TABLE = r"^[a-z][a-z0-9\-]{1,15}$"
+_RULE_UNITS = {Basis.PER_M2: "mg/m2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
 
-
-@dataclass(frozen=True, slots=True)
-class CycleRange:
-    """Cycles ``first`` to ``last`` inclusive; ``last=None`` means every later cycle.
-
-    >>> CycleRange.parse("3-6"), CycleRange.parse("7+").contains(40), str(CycleRange.parse(1))
-    (CycleRange(first=3, last=6), True, '1')
-    """
-
-    first: int
-    last: int | None
-
-    @classmethod
-    def parse(cls, value: object) -> CycleRange:
-        """Read ``1``, ``"1"``, ``"3-6"`` or ``"7+"``."""
-        if isinstance(value, CycleRange):
-            return value
-        last: int | None
-        if isinstance(value, int) and not isinstance(value, bool):
-            first, last = value, value
-        elif isinstance(value, str) and (m := _CYCLE_TEXT.match(value)):
-            first = int(m[1])
-            last = None if m[2] else int(m[3]) if m[3] else first
-        else:
-            raise FormatError("cycles", "a number or a range such as '3-6' or '7+'", repr(value))
-        if first < 1 or first > MAX_CYCLES:
-            raise FormatError("cycles", f"to start between 1 and {MAX_CYCLES}", repr(value))
-        if last is not None and last < first:
-            raise FormatError("cycles", "a range that does not end before it starts", repr(value))
-        return cls(first, last)
-
-    def contains(self, cycle: int) -> bool:
-        """True if ``cycle`` lies in the range."""
-        return self.first <= cycle and (self.last is None or cycle <= self.last)
-
-    def overlaps(self, other: CycleRange) -> bool:
-        """True if the two ranges share a cycle."""
-        end_a = self.last if self.last is not None else MAX_CYCLES
-        end_b = other.last if other.last is not None else MAX_CYCLES
-        return self.first <= end_b and other.first <= end_a
-
-    def __str__(self) -> str:
-        """``1``, ``3-6`` or ``7+``."""
-        if self.last is None:
-            return f"{self.first}+"
-        return str(self.first) if self.last == self.first else f"{self.first}-{self.last}"
-
-
-def parse_days(value: object) -> tuple[int, ...]:
-    """Read days as a list of integers or text such as ``"1-21"`` or ``"1,2,8,9"``.
-
-    >>> parse_days("1-3, 8"), parse_days([-5, -4, -3])
-    ((1, 2, 3, 8), (-5, -4, -3))
-    """
-    parts: list[object]
-    if isinstance(value, str):
-        parts = [p for p in value.split(",") if p.strip()]
-    elif isinstance(value, list | tuple):
-        parts = list(value)
-    else:
-        raise FormatError("days", "a list such as [1, 8, 15] or text such as '1-21'", repr(value))
-    if len(parts) > _MAX_DAY_SPAN:
-        raise FormatError("days", f"at most {_MAX_DAY_SPAN} days", f"{len(parts)} entries")
-    days: list[int] = []
-    for part in parts:
-        if isinstance(part, int) and not isinstance(part, bool):
-            days.append(part)
-            continue
-        m = _DAY_PART.match(part) if isinstance(part, str) else None
-        if not m:
-            raise FormatError("days", "whole numbers or ranges such as '1-21'", repr(part))
-        first, last = int(m[1]), int(m[2]) if m[2] else int(m[1])
-        if last < first or last - first > _MAX_DAY_SPAN:
-            raise FormatError(
-                "days", f"ranges that run forwards over at most {_MAX_DAY_SPAN} days", repr(part)
-            )
-        days.extend(range(first, last + 1))
-        if len(days) > _MAX_DAY_SPAN:
-            raise FormatError("days", f"at most {_MAX_DAY_SPAN} days", f"{len(days)} or more")
-    if not days:
-        raise FormatError("days", "a list of at least one day", "none")
-    duplicated = sorted(day for day, n in Counter(days).items() if n > 1)
-    if duplicated:
-        raise FormatError(
-            "days", "free of repeats", f"{', '.join(map(str, duplicated))} more than once"
-        )
-    return tuple(sorted(days))
+SourceTag = Literal["SEED", "US", "EU", "TRIAL", "INST"]
 
 
 def _some(values: Sequence[int], limit: int = 10) -> str:
@@ -177,39 +115,153 @@ def _some(values: Sequence[int], limit: int = 10) -> str:
     return shown if len(values) <= limit else f"{shown}, ... ({len(values)} in all)"
 
 
-def _check_rule(text: str, field: str, **caps: object) -> DoseRule:
-    try:
-        return DoseRule.parse(text, field=field, **caps)
-    except DosingError as err:
-        raise ValueError(str(err)) from None
+def _listing(values: Iterable[float]) -> str:
+    return ", ".join(format_number(v) for v in values)
+
+
+def _within(value: float, limits: tuple[float, float], what: str, unit: str) -> None:
+    low, high = limits
+    if not (math.isfinite(value) and low <= value <= high):
+        shown = format_number(value, decimals=6) if math.isfinite(value) else repr(value)
+        raise ValueError(
+            f"{what} must be between {format_number(low, decimals=3)} and "
+            f"{format_number(high)} {unit} (a plausibility limit), got {shown} {unit}"
+        )
+
+
+# -- typed quantities: read once, checked for dimension and range ----------------------------
+
+
+def _rule_value(value: object) -> DoseRule:
+    if not isinstance(value, DoseRule):
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(
+                f"dose must be text such as '56 mg/m2' of at most 40 characters, got {value!r}"
+            )
+        try:
+            value = DoseRule.parse(value)
+        except DosingError as err:
+            raise ValueError(str(err)) from None
+    _within(value.amount, DOSE_LIMITS[str(value.basis)], "dose", str(value.basis))
+    return value
+
+
+def _rule_text(rule: DoseRule) -> str:
+    """A rule as the file writes it: ``56 mg/m2`` (no caps; they are separate keys)."""
+    return f"{format_number(rule.amount, decimals=6).replace(',', '')} {_RULE_UNITS[rule.basis]}"
+
+
+def _quantity_value(what: str, dimension: str, unit: str, shown_unit: str, example: str) -> Any:
+    def parse(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(f"{what} must be text such as {example}, got {value!r}")
+        if isinstance(value, str) and len(value) > 20:
+            raise ValueError(f"{what} must be at most 20 characters, got {len(value)}")
+        try:
+            magnitude = parse_quantity(
+                value, field=what, dimension=dimension, to_unit=unit, example=example
+            ).magnitude
+        except DosingError as err:
+            raise ValueError(str(err)) from None
+        _within(float(magnitude), DOSE_LIMITS[what], what, shown_unit)
+        return float(magnitude)
+
+    return parse
+
+
+def _serialize(unit: str) -> Any:
+    return PlainSerializer(
+        lambda v: f"{format_number(v, decimals=6).replace(',', '')} {unit}", return_type=str
+    )
+
+
+Rule = Annotated[
+    DoseRule,
+    PlainValidator(_rule_value),
+    PlainSerializer(_rule_text, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "maxLength": 40, "examples": ["56 mg/m2", "16 mg/kg", "25 mg"]}
+    ),
+]
+AreaM2 = Annotated[
+    float,
+    PlainValidator(_quantity_value("bsa_cap", "[length] ** 2", "m**2", "m²", "'2.2 m2'")),
+    _serialize("m2"),
+    WithJsonSchema({"type": "string", "maxLength": 20, "examples": ["2.2 m2"]}),
+]
+MaxDoseMg = Annotated[
+    float,
+    PlainValidator(_quantity_value("max_dose", "[mass]", "mg", "mg", "'500 mg'")),
+    _serialize("mg"),
+    WithJsonSchema({"type": "string", "maxLength": 20, "examples": ["500 mg"]}),
+]
+StrengthMg = Annotated[
+    float,
+    PlainValidator(_quantity_value("strength", "[mass]", "mg", "mg", "'25 mg'")),
+    _serialize("mg"),
+    WithJsonSchema({"type": "string", "maxLength": 20, "examples": ["2.5 mg", "25 mg"]}),
+]
+Days = Annotated[
+    tuple[int, ...],
+    PlainValidator(lambda v: parse_days(v)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "array", "items": {"type": "integer"}, "maxItems": 400},
+                {"type": "string", "maxLength": 2000},
+            ],
+            "examples": [[1, 8, 15], "1-21"],
+        }
+    ),
+]
+Cycle = Annotated[
+    CycleRange,
+    PlainValidator(CycleRange.parse),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": ["string", "integer"], "examples": ["1", "3-6", "7+"]}),
+]
+
+
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+def _plain_mapping(value: Mapping[str, Any], handler: Any) -> Any:
+    return handler(dict(value))
 
 
 class _Model(BaseModel):
+    """Base of the protocol models: frozen, no unknown keys, every quantity typed."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
+    def __setattr__(self, name: str, value: object) -> None:
+        raise ImmutableError(type(self).__name__, name)
 
-Days = Annotated[tuple[int, ...], BeforeValidator(parse_days)]
-Cycle = Annotated[
-    CycleRange,
-    BeforeValidator(CycleRange.parse),
-    PlainSerializer(str, return_type=str),
-    Field(json_schema_extra={"type": "string", "examples": ["1", "3-6", "7+"]}),
-]
+    def __delattr__(self, name: str) -> None:
+        raise ImmutableError(type(self).__name__, name)
 
 
 class Source(_Model):
     """A source the protocol follows, tagged as in the clinical reference."""
 
-    tag: Literal["SEED", "US", "EU", "TRIAL", "INST"] = Field(description="Kind of source.")
+    tag: SourceTag = Field(description="Kind of source.")
     citation: str = Field(min_length=3, max_length=500, description="What was read.")
 
 
 class DayBlock(_Model):
-    """The days of a cycle range on which a drug is given."""
+    """The days of a cycle range on which a drug is given, optionally with their own dose."""
 
     cycles: Cycle = Field(description="'1', '3-6' or '7+' (open-ended).")
     days: Days = Field(
-        description="Days of the cycle: [1, 8, 15] or '1-21'. Day 0 and negative days are allowed in cycle 1."
+        description=(
+            "Days of the cycle: [1, 8, 15] or '1-21'. Day 0 and negative days (counting back "
+            f"from an anchor day, down to {EARLIEST_DAY}) are allowed in cycle 1."
+        )
+    )
+    dose: Rule | None = Field(
+        default=None,
+        description="Format 2: a dose for these days that replaces the drug's (e.g. 20 mg on days 1, 2).",
     )
 
     @model_validator(mode="after")
@@ -235,60 +287,194 @@ class DayBlock(_Model):
         return self
 
 
+def _clash_problems(drug: str, blocks: Sequence[DayBlock]) -> list[str]:
+    """Two blocks that give ``drug`` on the same cycle day (checked to the last named cycle)."""
+    problems = []
+    for i, a in enumerate(blocks):
+        for b in blocks[i + 1 :]:
+            if not a.cycles.overlaps(b.cycles):
+                continue
+            shared = sorted(set(a.days) & set(b.days))
+            if shared:
+                first = max(a.cycles.first, b.cycles.first)
+                problems.append(
+                    f"schedule must not give {drug} twice on the same day, got days "
+                    f"{_some(shared)} in both cycles {a.cycles} and {b.cycles} (from cycle {first})"
+                )
+    return problems
+
+
+class Premedication(_Model):
+    """What must be given before a drug, checked against the schedule (format 2).
+
+    Every day the drug is given in ``cycles`` must also have a drug with the role ``needs``
+    (``corticosteroid``); days without one are listed as premedication to order separately.
+    """
+
+    needs: str = Field(pattern=_NAME, description="A role another drug has, e.g. 'corticosteroid'.")
+    cycles: Cycle = Field(default=CycleRange(1, None), description="Cycles the rule covers.")
+    timing: str = Field(
+        min_length=3,
+        max_length=300,
+        description="What and when, e.g. '1-3 h before each infusion'.",
+    )
+    source: SourceTag
+    citation: str = Field(min_length=3, max_length=500)
+
+
+class RenalRow(_Model):
+    """One row of a renal starting-dose table (format 2): a clearance band and its dose.
+
+    ``clearance_min`` is inclusive and ``clearance_below`` exclusive, in mL/min by
+    Cockcroft-Gault; a ``dialysis`` row applies to patients on dialysis whatever their
+    clearance. ``every_days`` 2 keeps every other day of the drug's days (every 48 hours).
+    """
+
+    table: str = Field(pattern=_TABLE, description="Which label's table: 'us', 'eu'.")
+    clearance_min: float | None = Field(default=None, ge=0, le=300)
+    clearance_below: float | None = Field(default=None, gt=0, le=300)
+    dialysis: bool = False
+    dose: Rule
+    every_days: Literal[1, 2] = Field(
+        default=1, description="1 = daily on the drug's days, 2 = every 48 hours."
+    )
+    note: str | None = Field(default=None, max_length=500)
+    source: SourceTag
+    citation: str = Field(min_length=3, max_length=500)
+
+    @model_validator(mode="after")
+    def _band(self) -> RenalRow:
+        low, high = self.clearance_min, self.clearance_below
+        if self.dialysis and (low is not None or high is not None):
+            raise ValueError("a dialysis row must not give a clearance band, got one")
+        if not self.dialysis and low is None and high is None:
+            raise ValueError("a row must give clearance_min, clearance_below or dialysis, got none")
+        if low is not None and high is not None and not low < high:
+            raise ValueError(
+                f"clearance_min must be below clearance_below, got {format_number(low)} "
+                f"and {format_number(high)}"
+            )
+        return self
+
+    @property
+    def band(self) -> str:
+        """``30 to < 60 mL/min, not on dialysis``, ``< 30 mL/min, not on dialysis`` or ``on dialysis``."""
+        if self.dialysis:
+            return "on dialysis"
+        low, high = self.clearance_min, self.clearance_below
+        if low is not None and high is not None:
+            text = f"band {format_number(low)} to < {format_number(high)} mL/min"
+        elif high is not None:
+            text = f"band < {format_number(high)} mL/min"
+        else:
+            assert low is not None
+            text = f"band ≥ {format_number(low)} mL/min"
+        return f"{text}, not on dialysis"
+
+    def matches(self, clearance: float | None, dialysis: bool) -> bool:
+        """True if a patient with this clearance (mL/min) and dialysis status falls in the row."""
+        if self.dialysis or dialysis:
+            return self.dialysis and dialysis
+        if clearance is None:
+            return False
+        low, high = self.clearance_min, self.clearance_below
+        return (low is None or clearance >= low) and (high is None or clearance < high)
+
+
 class Drug(_Model):
-    """One drug: route, dose rule (or a choice), caps and days by cycle range."""
+    """One drug: route, dose rule (or a choice), caps, days by cycle range, label facts."""
 
     name: str = Field(pattern=_NAME, description="Lower-case generic name.")
     route: Literal["IV", "PO", "SC", "IM"] = Field(description="Route of administration.")
-    dose: str | None = Field(
+    dose: Rule | None = Field(
         default=None,
-        max_length=40,
         description="Dose rule such as '56 mg/m2', '16 mg/kg' or '25 mg'; omit when a choice for this drug gives it.",
     )
-    bsa_cap: str | None = Field(
-        default=None, max_length=20, description="BSA cap such as '2.2 m2' (mg/m² doses only)."
+    bsa_cap: AreaM2 | None = Field(
+        default=None, description="BSA cap such as '2.2 m2' (mg/m² doses only); held in m²."
     )
-    max_dose: str | None = Field(
-        default=None, max_length=20, description="Maximum single dose such as '500 mg'."
+    max_dose: MaxDoseMg | None = Field(
+        default=None, description="Maximum single dose such as '500 mg'; held in mg."
+    )
+    strengths: tuple[StrengthMg, ...] = Field(
+        default=(),
+        max_length=20,
+        description="Format 2: strengths of the units dispensed (capsules, tablets), e.g. ['5 mg', '25 mg']; held in mg.",
+    )
+    roles: tuple[Annotated[str, Field(pattern=_NAME)], ...] = Field(
+        default=(), max_length=10, description="Format 2: roles such as 'corticosteroid'."
+    )
+    premedication: Premedication | None = Field(
+        default=None, description="Format 2: what must be given the same day."
+    )
+    renal: tuple[RenalRow, ...] = Field(
+        default=(), max_length=40, description="Format 2: renal starting-dose tables."
     )
     schedule: tuple[DayBlock, ...] = Field(min_length=1, max_length=40)
-    sources: tuple[str, ...] = Field(
+    sources: tuple[SourceTag, ...] = Field(
         min_length=1, max_length=10, description="Tags of the protocol's sources this drug follows."
     )
     note: str | None = Field(default=None, max_length=1000)
 
-    @field_validator("dose")
-    @classmethod
-    def _dose_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_rule(value, "dose")
-        return value
-
     @model_validator(mode="after")
     def _consistent(self) -> Drug:
-        problems = []
-        try:
-            if self.dose is not None:
-                _check_rule(self.dose, "dose", bsa_cap=self.bsa_cap, max_dose=self.max_dose)
-        except ValueError as err:
-            problems.append(str(err))
-        blocks = self.schedule
-        for i, a in enumerate(blocks):
-            for b in blocks[i + 1 :]:
-                if a.cycles.overlaps(b.cycles):
-                    problems.append(
-                        f"schedule cycle ranges must not overlap, got {a.cycles} and {b.cycles}"
-                    )
+        problems = _clash_problems(self.name, self.schedule)
+        if (
+            self.bsa_cap is not None
+            and self.dose is not None
+            and self.dose.basis is not Basis.PER_M2
+        ):
+            problems.append(
+                f"bsa_cap must be used only with a mg/m² dose, got a {self.dose.basis} dose"
+            )
+        tables: dict[str, list[RenalRow]] = {}
+        for row in self.renal:
+            tables.setdefault(row.table, []).append(row)
+        for table, rows in tables.items():
+            if sum(r.dialysis for r in rows) > 1:
+                problems.append(
+                    f"renal table {table!r} must have at most one dialysis row, got more"
+                )
+            bands = [r for r in rows if not r.dialysis]
+            for i, a in enumerate(bands):
+                for b in bands[i + 1 :]:
+                    if _bands_overlap(a, b):
+                        problems.append(
+                            f"renal table {table!r} must not have overlapping bands, got {a.band} and {b.band}"
+                        )
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
+    def with_caps(self, rule: DoseRule) -> DoseRule:
+        """``rule`` with this drug's BSA cap (mg/m² rules) and maximum dose."""
+        cap = self.bsa_cap if rule.basis is Basis.PER_M2 else None
+        if (cap, self.max_dose) == (rule.bsa_cap_m2, rule.max_dose_mg):
+            return rule
+        return replace(rule, bsa_cap_m2=cap, max_dose_mg=self.max_dose)
+
+    @property
+    def rule(self) -> DoseRule | None:
+        """The drug's own dose rule with its caps, or ``None`` when a choice gives the dose."""
+        return None if self.dose is None else self.with_caps(self.dose)
+
     def days_in(self, cycle: int) -> tuple[int, ...]:
-        """The days this drug is given in ``cycle`` (empty if none)."""
-        for block in self.schedule:
-            if block.cycles.contains(cycle):
-                return block.days
-        return ()
+        """The days this drug is given in ``cycle`` by its own schedule (empty if none)."""
+        return _days_in(self.schedule, cycle)
+
+    def renal_tables(self) -> tuple[str, ...]:
+        """The names of the renal tables this drug has, in file order."""
+        return tuple(dict.fromkeys(r.table for r in self.renal))
+
+
+def _days_in(blocks: Sequence[DayBlock], cycle: int) -> tuple[int, ...]:
+    return tuple(sorted(d for b in blocks if b.cycles.contains(cycle) for d in b.days))
+
+
+def _bands_overlap(a: RenalRow, b: RenalRow) -> bool:
+    a_low, a_high = a.clearance_min or 0.0, a.clearance_below or math.inf
+    b_low, b_high = b.clearance_min or 0.0, b.clearance_below or math.inf
+    return a_low < b_high and b_low < a_high
 
 
 class StepUp(_Model):
@@ -297,45 +483,102 @@ class StepUp(_Model):
     drug: str = Field(pattern=_NAME)
     cycles: Cycle
     days: Days
-    dose: str = Field(max_length=40)
+    dose: Rule
     note: str = Field(min_length=3, max_length=500, description="Why, e.g. 'priming dose'.")
 
-    @field_validator("dose")
-    @classmethod
-    def _dose_parses(cls, value: str) -> str:
-        _check_rule(value, "dose")
-        return value
+
+class OlderPatients(_Model):
+    """A lower choice the labels allow for older patients (format 2): a warning, not a change.
+
+    When the patient is older than ``age_above`` years and another value was chosen, every
+    output warns that ``value`` is allowed and how to choose it.
+    """
+
+    age_above: int = Field(ge=18, le=120, description="Applies when age > this many years.")
+    value: float
+    source: SourceTag
+    citation: str = Field(min_length=3, max_length=500)
 
 
 class Choice(_Model):
-    """A value the prescriber chooses for a drug's dose, with the allowed values and a default."""
+    """A value the prescriber chooses for a drug's dose, with the allowed values and a default.
+
+    ``schedules`` (format 2) gives a value its own days and doses, replacing the drug's
+    schedule when that value is chosen: dexamethasone 40 mg a week split across the carfilzomib
+    days, 20 mg a week on days 1, 8, 15, 22.
+    """
 
     unit: str = Field(max_length=20, description="Unit of the values: 'mg/m2', 'mg/kg' or 'mg'.")
     allowed: tuple[float, ...] = Field(min_length=1, max_length=20)
     default: float
+    meaning: str | None = Field(
+        default=None, max_length=100, description="What the value is, e.g. 'dose per week'."
+    )
     note: str | None = Field(default=None, max_length=500)
+    schedules: Annotated[
+        Mapping[str, tuple[DayBlock, ...]],
+        AfterValidator(_frozen_mapping),
+        WrapSerializer(_plain_mapping),
+    ] = Field(
+        default_factory=lambda: MappingProxyType({}),
+        description="Format 2: days (and block doses) by chosen value, e.g. {'20' = [...]}.",
+    )
+    older_patients: OlderPatients | None = None
 
     @model_validator(mode="after")
     def _default_allowed(self) -> Choice:
         problems = []
         try:
-            _check_rule(f"1 {self.unit}", "unit")
-        except ValueError as err:
+            unit = DoseRule.parse(f"1 {self.unit}", field="unit")
+        except DosingError as err:
             problems.append(str(err))
-        if any(not v > 0 or v != v or v == float("inf") for v in self.allowed):
+        else:
+            for value in self.allowed:
+                try:
+                    _within(
+                        value * unit.amount,
+                        DOSE_LIMITS[str(unit.basis)],
+                        "allowed",
+                        str(unit.basis),
+                    )
+                except ValueError as err:
+                    problems.append(str(err))
+        if any(not (v > 0 and math.isfinite(v)) for v in self.allowed):
             problems.append(f"allowed must be positive finite numbers, got {list(self.allowed)}")
         if self.default not in self.allowed:
             problems.append(
                 f"default must be one of the allowed values {_listing(self.allowed)}, "
                 f"got {format_number(self.default)}"
             )
+        for key in self.schedules:
+            if _as_number(key) not in self.allowed:
+                problems.append(
+                    f"schedules must be keyed by allowed values ({_listing(self.allowed)}), got {key!r}"
+                )
+        older = self.older_patients
+        if older is not None and older.value not in self.allowed:
+            problems.append(
+                f"older_patients.value must be one of the allowed values {_listing(self.allowed)}, "
+                f"got {format_number(older.value)}"
+            )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("; ".join(dict.fromkeys(problems)))
         return self
 
+    def schedule_for(self, value: float) -> tuple[DayBlock, ...] | None:
+        """The blocks the chosen ``value`` brings, or ``None`` to use the drug's schedule."""
+        for key, blocks in self.schedules.items():
+            if _as_number(key) == value:
+                return blocks
+        return None
 
-def _listing(values: Iterable[float]) -> str:
-    return ", ".join(format_number(v) for v in values)
+
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 class Cycles(_Model):
@@ -359,9 +602,13 @@ class Cycles(_Model):
 
 
 class Protocol(_Model):
-    """A treatment protocol as data. Load with :func:`load_protocol` or :func:`get_protocol`."""
+    """A treatment protocol as data.
 
-    format: Literal[1] = Field(default=1, description="Format version of the file.")
+    Load one with :func:`dosing.catalogue.load_protocol` or
+    :func:`dosing.catalogue.get_protocol`; derive a changed one with :meth:`model_copy`.
+    """
+
+    format: Literal[1, 2] = Field(default=1, description="Format version of the file.")
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=3, max_length=200)
     aliases: tuple[Annotated[str, Field(pattern=_ID)], ...] = Field(default=(), max_length=20)
@@ -371,9 +618,11 @@ class Protocol(_Model):
     sources: tuple[Source, ...] = Field(max_length=20)
     drugs: tuple[Drug, ...] = Field(min_length=1, max_length=30)
     step_up: tuple[StepUp, ...] = Field(default=(), max_length=100)
-    choices: dict[Annotated[str, Field(pattern=_NAME)], Choice] = Field(
-        default_factory=dict, max_length=30
-    )
+    choices: Annotated[
+        Mapping[Annotated[str, Field(pattern=_NAME)], Choice],
+        AfterValidator(_frozen_mapping),
+        WrapSerializer(_plain_mapping),
+    ] = Field(default_factory=lambda: MappingProxyType({}), max_length=30)
     notes: tuple[Annotated[str, Field(max_length=1000)], ...] = Field(
         default=(), max_length=50, description="Where this file departs from or refines a source."
     )
@@ -389,14 +638,51 @@ class Protocol(_Model):
     @model_validator(mode="after")
     def _cross_references(self) -> Protocol:
         problems = cross_reference_problems(self.model_dump(mode="python", round_trip=True))
+        problems += self._size_problems()
         if problems:
             raise PydanticCustomError("cross_reference", "; ".join(str(p) for p in problems))
         return self
+
+    def _size_problems(self) -> list[Problem]:
+        limit = self.max_cycles()
+        out = []
+        for where, count in (
+            ("cycles.default", self.cycles.default),
+            ("cycles.maximum", self.cycles.maximum),
+        ):
+            if count is not None and count > limit:
+                out.append(
+                    Problem(
+                        where,
+                        f"must be at most {limit}, got {count}: {count} cycles would hold "
+                        f"{self.most_administrations(count):,} administrations, more than the "
+                        f"{MAX_ADMINISTRATIONS:,} a schedule may have",
+                    )
+                )
+        return out
 
     @property
     def origin(self) -> str:
         """Where the protocol was loaded from (a path, or ``builtin:ID``)."""
         return self._origin
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, a new protocol validated exactly like a loaded file.
+
+        >>> from dosing.catalogue import get_protocol
+        >>> get_protocol("KRd").model_copy(update={"cycle_length_days": 0})
+        Traceback (most recent call last):
+          ...
+        dosing.errors.ProtocolError: <KRd copy>: protocol must be valid, got 1 problem:
+          cycle_length_days: input should be greater than or equal to 1, got 0
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        data = self.model_dump(mode="python", round_trip=True)
+        data.update(update)
+        copy = parse_protocol(data, origin=f"<{self.id} copy>")
+        _set_origin(copy, f"{self.origin} (changed)")
+        return copy  # type: ignore[return-value]
 
     def drug(self, name: str) -> Drug:
         """The drug called ``name``."""
@@ -404,6 +690,10 @@ class Protocol(_Model):
             if drug.name == name:
                 return drug
         raise ChoiceError("drug", f"one of {', '.join(d.name for d in self.drugs)}", repr(name))
+
+    def source(self, tag: str) -> Source | None:
+        """The protocol's source with ``tag``, if any."""
+        return next((s for s in self.sources if s.tag == tag), None)
 
     def source_text(self) -> str:
         """Sources in one line: ``[SEED] …; [US] …``."""
@@ -417,27 +707,54 @@ class Protocol(_Model):
             return f"{self.cycles.default} (maximum {self.cycles.maximum})"
         return str(self.cycles.default)
 
-    def rules(self, choices: Mapping[str, ResolvedChoice]) -> dict[str, DoseRule]:
-        """Each drug's base dose rule with the given choices applied."""
-        out = {}
-        for drug in self.drugs:
-            choice = choices.get(drug.name)
-            if choice is None:
-                assert drug.dose is not None  # validation: a dose or a choice
-                out[drug.name] = DoseRule.parse(
-                    drug.dose, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose
-                )
-            else:  # the chosen number in the choice's unit, without a round trip through text
-                unit = DoseRule.parse(
-                    f"1 {choice.unit}", bsa_cap=drug.bsa_cap, max_dose=drug.max_dose
-                )
-                out[drug.name] = replace(unit, amount=choice.value * unit.amount)
-        return out
+    def renal_tables(self) -> tuple[str, ...]:
+        """Every renal table any drug of the protocol has (``('us', 'eu')``)."""
+        return tuple(dict.fromkeys(t for d in self.drugs for t in d.renal_tables()))
 
-    def step_up_rule(self, step: StepUp) -> DoseRule:
-        """The rule of a step-up, with the drug's caps."""
-        drug = self.drug(step.drug)
-        return DoseRule.parse(step.dose, bsa_cap=drug.bsa_cap, max_dose=drug.max_dose)
+    def most_administrations(self, cycles: int) -> int:
+        """The most administrations ``cycles`` cycles can hold, whatever the choices.
+
+        >>> from dosing.catalogue import get_protocol
+        >>> get_protocol("KRd").most_administrations(1)
+        31
+        """
+        total = 0
+        for cycle in range(1, cycles + 1):
+            for drug in self.drugs:
+                variants = [drug.schedule]
+                choice = self.choices.get(drug.name)
+                if choice is not None:
+                    variants += list(choice.schedules.values())
+                total += max(len(_days_in(v, cycle)) for v in variants)
+        return total
+
+    def max_cycles(self) -> int:
+        """The most cycles a schedule may have.
+
+        That is the protocol's maximum, the library's limit of :data:`MAX_CYCLES`, and no
+        more cycles than :data:`MAX_ADMINISTRATIONS` administrations hold.
+        """
+        return _max_cycles(self)
+
+
+def _max_cycles(protocol: Protocol) -> int:
+    stated = protocol.cycles.maximum or MAX_CYCLES
+    total = 0
+    for cycle in range(1, stated + 1):
+        for drug in protocol.drugs:
+            variants = [drug.schedule]
+            choice = protocol.choices.get(drug.name)
+            if choice is not None:
+                variants += list(choice.schedules.values())
+            total += max(len(_days_in(v, cycle)) for v in variants)
+        if total > MAX_ADMINISTRATIONS:
+            return max(cycle - 1, 1)
+    return stated
+
+
+# -- checks that span several parts of a file ------------------------------------------------
+
+_V2_DRUG_KEYS = ("strengths", "roles", "premedication", "renal")
 
 
 def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
@@ -461,53 +778,119 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
             )
         seen.add(name)
     choices = data.get("choices") or {}
-    if isinstance(choices, Mapping):
-        for key in choices:
-            if key not in names:
-                problems.append(
-                    Problem(
-                        f"choices.{key}",
-                        f"must name a drug of the protocol ({', '.join(map(str, names))}), got {key!r}",
-                    )
+    if not isinstance(choices, Mapping):
+        choices = {}
+    for key in choices:
+        if key not in names:
+            problems.append(
+                Problem(
+                    f"choices.{key}",
+                    f"must name a drug of the protocol ({', '.join(map(str, names))}), got {key!r}",
                 )
+            )
+    problems += _version_problems(data, drugs, choices)
     for drug in drugs:
-        name = str(drug.get("name"))
-        has_choice = isinstance(choices, Mapping) and name in choices
-        if drug.get("dose") is None and not has_choice:
-            problems.append(
-                Problem(
-                    f"drugs.{name}.dose",
-                    "must be given, or a choice for this drug must give it, got neither",
-                )
+        problems += _drug_problems(drug, choices, tags)
+    problems += _choice_tag_problems(choices, tags)
+    problems += _step_up_problems(data, drugs, names, choices)
+    return problems
+
+
+def _version_problems(
+    data: Mapping[str, Any], drugs: list[Mapping[str, Any]], choices: Mapping[str, Any]
+) -> list[Problem]:
+    if data.get("format", 1) != 1:
+        return []
+    used = []
+    for drug in drugs:
+        used += [f"drugs.{drug.get('name')}.{k}" for k in _V2_DRUG_KEYS if drug.get(k)]
+        for i, block in enumerate(drug.get("schedule") or ()):
+            if isinstance(block, Mapping) and block.get("dose") is not None:
+                used.append(f"drugs.{drug.get('name')}.schedule[{i}].dose")
+    for key, choice in choices.items():
+        if isinstance(choice, Mapping):
+            used += [
+                f"choices.{key}.{k}"
+                for k in ("schedules", "older_patients", "meaning")
+                if choice.get(k)
+            ]
+    return [
+        Problem(where, "needs format = 2 at the top of the file, got format 1") for where in used
+    ]
+
+
+def _drug_problems(
+    drug: Mapping[str, Any], choices: Mapping[str, Any], tags: set[Any]
+) -> list[Problem]:
+    problems = []
+    name = str(drug.get("name"))
+    has_choice = name in choices
+    if drug.get("dose") is None and not has_choice:
+        problems.append(
+            Problem(
+                f"drugs.{name}.dose",
+                "must be given, or a choice for this drug must give it, got neither",
             )
-        if drug.get("dose") is not None and has_choice:
-            problems.append(
-                Problem(
-                    f"drugs.{name}.dose", "must be left out when choices give the dose, got both"
-                )
-            )
-        cap_basis = _basis_or_none(
-            drug.get("dose")
-            if drug.get("dose") is not None
-            else f"1 {choices[name].get('unit')}"
-            if has_choice and isinstance(choices[name], Mapping)
-            else None
         )
-        if drug.get("bsa_cap") is not None and cap_basis not in (None, Basis.PER_M2):
+    if drug.get("dose") is not None and has_choice:
+        problems.append(
+            Problem(f"drugs.{name}.dose", "must be left out when choices give the dose, got both")
+        )
+    choice = choices.get(name)
+    if drug.get("dose") is None and isinstance(choice, Mapping):
+        basis = _basis_or_none(f"1 {choice.get('unit')}")
+        if drug.get("bsa_cap") is not None and basis not in (None, Basis.PER_M2):
             problems.append(
                 Problem(
                     f"drugs.{name}.bsa_cap",
-                    f"must be used only with a mg/m² dose, got a {cap_basis} dose",
+                    f"must be used only with a mg/m² dose, got a {basis} dose",
                 )
             )
-        for tag in drug.get("sources") or ():
-            if tag not in tags:
-                problems.append(
-                    Problem(
-                        f"drugs.{name}.sources",
-                        f"must be tags of the protocol's sources ({', '.join(sorted(map(str, tags)))}), got {tag!r}",
-                    )
+    declared = (
+        [("sources", tag) for tag in drug.get("sources") or ()]
+        + [
+            (f"renal[{i}].source", row.get("source"))
+            for i, row in enumerate(drug.get("renal") or ())
+            if isinstance(row, Mapping)
+        ]
+        + (
+            [("premedication.source", drug["premedication"].get("source"))]
+            if isinstance(drug.get("premedication"), Mapping)
+            else []
+        )
+    )
+    for where, tag in declared:
+        if tag is not None and tag not in tags:
+            problems.append(
+                Problem(
+                    f"drugs.{name}.{where}",
+                    f"must be tags of the protocol's sources ({', '.join(sorted(map(str, tags)))}), got {tag!r}",
                 )
+            )
+    return problems
+
+
+def _choice_tag_problems(choices: Mapping[str, Any], tags: set[Any]) -> list[Problem]:
+    problems = []
+    for key, choice in choices.items():
+        older = choice.get("older_patients") if isinstance(choice, Mapping) else None
+        if isinstance(older, Mapping) and older.get("source") not in tags:
+            problems.append(
+                Problem(
+                    f"choices.{key}.older_patients.source",
+                    f"must be a tag of the protocol's sources ({', '.join(sorted(map(str, tags)))}), got {older.get('source')!r}",
+                )
+            )
+    return problems
+
+
+def _step_up_problems(
+    data: Mapping[str, Any],
+    drugs: list[Mapping[str, Any]],
+    names: list[str],
+    choices: Mapping[str, Any],
+) -> list[Problem]:
+    problems: list[Problem] = []
     by_name = {d.get("name"): d for d in drugs}
     taken: set[tuple[str, int, int]] = set()
     for i, step in enumerate(data.get("step_up") or ()):
@@ -523,14 +906,23 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
                 )
             )
             continue
+        if by_name[drug_name].get("renal"):
+            problems.append(
+                Problem(
+                    f"{where}.drug",
+                    f"must not be a drug with a renal starting-dose table ({drug_name}): the table "
+                    "gives its starting dose",
+                )
+            )
         try:
             cycles = CycleRange.parse(step.get("cycles"))
             days = parse_days(step.get("days"))
-            blocks = [
-                DayBlock.model_validate(b) if not isinstance(b, DayBlock) else b
-                for b in by_name[drug_name].get("schedule") or ()
-            ]
-        except (ValueError, ValidationError):
+            blocks = _raw_blocks(by_name[drug_name].get("schedule"))
+            choice = choices.get(drug_name)
+            if isinstance(choice, Mapping):
+                for variant in (choice.get("schedules") or {}).values():
+                    blocks += _raw_blocks(variant)
+        except (ValueError, ValidationError, DosingError):
             continue  # reported where the malformed part is
         last = (
             cycles.last
@@ -538,7 +930,7 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
             else max([b.cycles.first for b in blocks] + [cycles.first])
         )
         for cycle in range(cycles.first, last + 1):
-            given = next((b.days for b in blocks if b.cycles.contains(cycle)), ())
+            given = set(_days_in(blocks, cycle))
             for day in days:
                 if day not in given:
                     problems.append(
@@ -557,7 +949,22 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-# -- loading ---------------------------------------------------------------------------------
+def _raw_blocks(raw: object) -> list[DayBlock]:
+    if not isinstance(raw, list | tuple):
+        raise ValueError("not a list")
+    return [b if isinstance(b, DayBlock) else DayBlock.model_validate(b) for b in raw]
+
+
+def _basis_or_none(text: object) -> Basis | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return DoseRule.parse(text).basis
+    except DosingError:
+        return None
+
+
+# -- from data and text ----------------------------------------------------------------------
 
 
 def _problems_from(err: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
@@ -597,8 +1004,7 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
             item = node[part] if isinstance(node, list | tuple) and part < len(node) else None
             name = item.get("name") if isinstance(item, Mapping) else None
             if out and out[-1] == "drugs" and isinstance(name, str):
-                out.append(name)
-                out[-2:] = [f"drugs.{name}"]
+                out[-1:] = [f"drugs.{name}"]
             else:
                 out[-1:] = [f"{out[-1]}[{part}]"] if out else [f"[{part}]"]
             node = item
@@ -627,12 +1033,35 @@ def parse_protocol(data: object, *, origin: str = "<memory>") -> Protocol:
             extra = cross_reference_problems(data)
         except Exception:  # the raw data is malformed in ways already reported
             extra = []
+        cross = [
+            Problem("", str(e["ctx"]["error"]) if "ctx" in e and "error" in e["ctx"] else e["msg"])
+            for e in err.errors(include_url=False)
+            if e["type"] == "cross_reference"
+        ]
         problems += [p for p in extra if str(p) not in seen]
+        if cross and not extra:  # checks only the typed model can make (the schedule's size)
+            problems += _split_cross(cross)
         raise ProtocolError(origin, _unique(problems)) from None
     except RecursionError:
         raise ProtocolError(origin, [Problem("", "the file must not nest this deeply")]) from None
-    protocol._origin = origin
+    _set_origin(protocol, origin)
     return protocol
+
+
+def _set_origin(protocol: Protocol, origin: str) -> None:
+    """Record where a protocol came from (the one private value set after validation)."""
+    private = protocol.__pydantic_private__
+    assert private is not None
+    private["_origin"] = origin
+
+
+def _split_cross(items: list[Problem]) -> list[Problem]:
+    out = []
+    for item in items:
+        for part in item.message.split("; "):
+            where, sep, message = part.partition(": ")
+            out.append(Problem(where, message) if sep and " " not in where else Problem("", part))
+    return out
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:
@@ -643,7 +1072,7 @@ def _unique(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
-    """Parse and validate a protocol from TOML text.
+    """Parse and validate a protocol from TOML text (a leading byte order mark is skipped).
 
     >>> loads_protocol("id = 'x'")
     Traceback (most recent call last):
@@ -668,7 +1097,7 @@ def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
             [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {len(text)}")],
         )
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as err:
         raise ProtocolError(
             origin, [Problem("", f"the file must be valid TOML, got: {err}")]
@@ -676,132 +1105,6 @@ def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
     except RecursionError:
         raise ProtocolError(origin, [Problem("", "the file must not nest this deeply")]) from None
     return parse_protocol(data, origin=origin)
-
-
-def load_protocol(path: str | Path) -> Protocol:
-    """Load and validate one protocol file (TOML)."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ProtocolError(
-                str(p),
-                [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {size}")],
-            )
-        raw = p.read_bytes()
-    except OSError as err:
-        raise DosingError(
-            "protocol file", "a readable file", f"{str(p)!r} ({err.strerror})"
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ProtocolError(str(p), [Problem("", "the file must be UTF-8 text")]) from None
-    return loads_protocol(text, origin=str(p))
-
-
-def _protocol_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(path.glob("*.toml"))
-    return [path]
-
-
-def load_protocols(paths: Iterable[str | Path]) -> list[Protocol]:
-    """Load every protocol in the given files and folders (``*.toml``)."""
-    out = []
-    for path in paths:
-        for file in _protocol_files(Path(path)):
-            out.append(load_protocol(file))
-    return out
-
-
-def validate_paths(
-    paths: Iterable[str | Path],
-) -> Iterator[tuple[str, ProtocolError | DosingError | None]]:
-    """Validate files and folders, yielding ``(path, error or None)`` for every file."""
-    for path in paths:
-        p = Path(path)
-        files_found = _protocol_files(p)
-        if p.is_dir() and not files_found:
-            yield str(p), DosingError("path", "a folder with *.toml protocol files", repr(str(p)))
-        for file in files_found:
-            try:
-                load_protocol(file)
-            except DosingError as err:
-                yield str(file), err
-            else:
-                yield str(file), None
-
-
-def _builtin_dir() -> Path:
-    packaged = files("dosing").joinpath("protocols")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    # A source checkout (editable install): the files live at the repository's top level.
-    return Path(__file__).resolve().parents[2] / "protocols"
-
-
-@cache
-def _load_builtin(file: Path) -> Protocol:
-    protocol = load_protocol(file)
-    protocol._origin = f"builtin:{protocol.id}"
-    return protocol
-
-
-def builtin_protocols() -> tuple[Protocol, ...]:
-    """The protocols shipped with `dosing`, in file-name order."""
-    return tuple(_load_builtin(file) for file in _protocol_files(_builtin_dir()))
-
-
-@cache
-def _builtin_labels() -> dict[str, Path]:
-    """Each built-in file by its id and aliases (normalised), read without full validation."""
-    import tomllib
-
-    labels: dict[str, Path] = {}
-    for file in _protocol_files(_builtin_dir()):
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-        for label in (data.get("id"), *(data.get("aliases") or ())):
-            if isinstance(label, str):
-                labels.setdefault(_key(label), file)
-    return labels
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[\s\-_.]", "", text).lower()
-
-
-def get_protocol(name: str, *, extra: Iterable[Protocol] = ()) -> Protocol:
-    """Find a protocol by id or alias, case-insensitively, among ``extra`` and the built-ins.
-
-    Only the built-in file that matches is validated, so looking one up stays fast.
-
-    >>> get_protocol("DKR")
-    Traceback (most recent call last):
-      ...
-    dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'DKR' - did you mean D-KRd? Known: D-KRd, KCyD, Kd-weekly, KdD, KRd
-    """
-    extras = list(extra)
-    wanted = _key(str(name))
-    for protocol in extras:
-        if wanted in {_key(protocol.id), *(_key(a) for a in protocol.aliases)}:
-            return protocol
-    for file in _protocol_files(_builtin_dir()):  # built-in files are named after their id
-        if _key(file.stem) == wanted:
-            protocol = _load_builtin(file)
-            if _key(protocol.id) == wanted:
-                return protocol
-    by_label = _builtin_labels().get(wanted)
-    if by_label is not None:
-        return _load_builtin(by_label)
-    candidates = extras + list(builtin_protocols())
-    ids = sorted({p.id for p in candidates}, key=str.lower)
-    labels = {_key(label): p.id for p in candidates for label in (p.id, *p.aliases)}
-    close = difflib.get_close_matches(wanted, list(labels), n=1, cutoff=0.5)
-    hint = f"did you mean {labels[close[0]]}? " if close else ""
-    raise UnknownProtocolError(
-        "protocol", "a known id or alias", repr(name), f"{hint}Known: {', '.join(ids)}"
-    )
 
 
 @cache
@@ -825,23 +1128,26 @@ class ResolvedChoice:
     unit: str
     is_default: bool
     allowed: tuple[float, ...]
+    meaning: str | None = None
 
     def __str__(self) -> str:
         """``carfilzomib 56 mg/m² (default)``."""
         mark = " (default)" if self.is_default else " (chosen)"
-        return f"{self.drug} {format_amount(self.value, self.unit)}{mark}"
+        meaning = f" {self.meaning}" if self.meaning else ""
+        return f"{self.drug} {format_amount(self.value, self.unit)}{meaning}{mark}"
 
 
 def resolve_choices(
     protocol: Protocol, given: Mapping[str, object] | None = None
-) -> dict[str, ResolvedChoice]:
+) -> Mapping[str, ResolvedChoice]:
     """Apply the prescriber's choices (``{"carfilzomib": 36}``) to a protocol's defaults.
 
     Values are in the choice's unit; ``"36 mg/m2"`` is accepted when the unit matches.
 
+    >>> from dosing.catalogue import get_protocol
     >>> krd = get_protocol("KRd")
     >>> [str(c) for c in resolve_choices(krd, {"carfilzomib": "36"}).values()]
-    ['carfilzomib 36 mg/m² (chosen)', 'dexamethasone 40 mg (default)']
+    ['carfilzomib 36 mg/m² (chosen)', 'dexamethasone 40 mg per week (default)']
     >>> resolve_choices(krd, {"carfilzomib": 27})
     Traceback (most recent call last):
       ...
@@ -865,19 +1171,20 @@ def resolve_choices(
         unit_text = format_amount(1, choice.unit).split(" ", 1)[1]
         if drug_name in given:
             value = _choice_value(given[drug_name], choice, drug_name, unit_text)
-            out[drug_name] = ResolvedChoice(drug_name, value, choice.unit, False, choice.allowed)
+            default = False
         else:
-            out[drug_name] = ResolvedChoice(
-                drug_name, choice.default, choice.unit, True, choice.allowed
-            )
-    return out
+            value, default = choice.default, True
+        out[drug_name] = ResolvedChoice(
+            drug_name, value, choice.unit, default, choice.allowed, choice.meaning
+        )
+    return MappingProxyType(out)
 
 
 def _choice_value(raw: object, choice: Choice, drug: str, unit_text: str) -> float:
     constraint = f"one of {_listing(choice.allowed)} ({unit_text})"
     value: float | None = None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        value = float(raw)
+        value = float(raw) if math.isfinite(raw) else None
     elif isinstance(raw, str) and len(raw) <= 40:
         number, unit = split_number_unit(raw)
         try:
@@ -895,16 +1202,15 @@ def _choice_value(raw: object, choice: Choice, drug: str, unit_text: str) -> flo
             value *= rule.amount / expected.amount
     if value is None or value not in choice.allowed:
         shown = (
-            repr(raw) if not isinstance(raw, int | float) else format_number(float(raw), decimals=6)
+            repr(raw)
+            if not isinstance(raw, int | float) or not math.isfinite(raw)
+            else format_number(float(raw), decimals=6)
         )
         raise ChoiceError(drug, constraint, shown)
     return value
 
 
-def _basis_or_none(text: object) -> Basis | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return DoseRule.parse(text).basis
-    except DosingError:
-        return None
+def choice_rule(protocol: Protocol, choice: ResolvedChoice) -> DoseRule:
+    """The dose rule a resolved choice gives its drug, with the drug's caps."""
+    unit = DoseRule.parse(f"1 {choice.unit}")
+    return protocol.drug(choice.drug).with_caps(replace(unit, amount=choice.value * unit.amount))

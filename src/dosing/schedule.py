@@ -1,9 +1,11 @@
-"""The schedule engine: protocol × patient × start date → dated administrations.
+"""The schedule engine: plan × patient × start date → dated administrations.
 
-Cycle *n* starts on ``start + (n − 1) × cycle length``; day *d* of a cycle falls ``d − 1``
-days after the cycle's start (so day 0 is the day before day 1, and day −5 five days before
-day 0). Each dose is worked out once per distinct rule and shared by every administration
-that uses it; a schedule is immutable.
+The protocol's dateless plan (:mod:`dosing.plan`) is adapted to the patient - renal starting
+doses from the patient's creatinine clearance (:mod:`dosing.renal`) - and dated by
+:func:`dosing.plan.dose_date`. Each dose is worked out once per distinct rule and shared by
+every administration that uses it. The schedule also carries what the patient's facts say
+about it: the renal assessment, a lower dose the labels allow for older patients, and every
+day a drug needs premedication the schedule does not give. A schedule is immutable.
 
 >>> import datetime as dt
 >>> from dosing import Patient, build_schedule, get_protocol
@@ -25,11 +27,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from dosing.bsa import BSAFormula
+from dosing._frozen import immutable
+from dosing.bsa import BSAFormula, WeightPolicy
 from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
 from dosing.errors import DateError, ScheduleError
 from dosing.notation import format_amount
-from dosing.protocol import MAX_CYCLES, Protocol, ResolvedChoice, StepUp, resolve_choices
+from dosing.plan import (
+    Plan,
+    build_plan,
+    dose_date,
+    premedication_gaps,
+    with_renal_starting_doses,
+)
+from dosing.protocol import Protocol, ResolvedChoice, resolve_choices
+from dosing.renal import DEFAULT_TABLE, RenalDecision, RenalFunction, assess, decide
+from dosing.trace import Event, OlderPatientDose, PremedicationNeeded, StepUpDose
 
 if TYPE_CHECKING:
     import pint
@@ -40,6 +52,7 @@ __all__ = [
     "VERIFICATION_NOTICE",
     "Administration",
     "DrugTotal",
+    "PremedicationDay",
     "Schedule",
     "TreatmentDay",
     "build_schedule",
@@ -118,9 +131,14 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
     return day
 
 
+@immutable()
 @dataclass(frozen=True, slots=True)
 class Administration:
-    """One dose of one drug on one date."""
+    """One dose of one drug on one date, with the reasons the plan gives for it.
+
+    ``events`` are the plan's reasons (a step-up, a renal starting dose, premedication to
+    order); the dose's own (a cap, a rounding) are in ``dose.events``; :attr:`reasons` has both.
+    """
 
     date: dt.date
     cycle: int
@@ -128,7 +146,7 @@ class Administration:
     drug: str
     route: str
     dose: Dose
-    step: str | None = None
+    events: tuple[Event, ...] = ()
 
     @property
     def label(self) -> str:
@@ -141,12 +159,19 @@ class Administration:
         return self.dose.mg
 
     @property
+    def reasons(self) -> tuple[Event, ...]:
+        """Every reason this dose is what it is: the plan's, then the dose's own."""
+        return (*self.events, *self.dose.events)
+
+    @property
+    def step(self) -> str | None:
+        """The note of the step-up this dose is, or ``None``."""
+        return next((str(e) for e in self.events if isinstance(e, StepUpDose)), None)
+
+    @property
     def reason(self) -> str:
-        """Why this dose differs from the plain rule: step-up, cap, rounding (or ``""``)."""
-        parts = [self.step] if self.step else []
-        parts.extend(self.dose.notes)
-        parts.extend(self.dose.warnings)
-        return "; ".join(parts)
+        """Why this dose differs from the plain rule, in words (or ``""``)."""
+        return "; ".join(str(e) for e in self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +201,25 @@ class DrugTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class PremedicationDay:
+    """A day a drug needs premedication that the schedule does not give."""
+
+    date: dt.date
+    cycle: int
+    day: int
+    need: PremedicationNeeded
+
+    def __str__(self) -> str:
+        """``2026-01-06 C1 D2: carfilzomib needs a corticosteroid (...)``."""
+        n = self.need
+        return (
+            f"{self.date.isoformat()} C{self.cycle} D{self.day}: {n.drug} needs a {n.needs} "
+            f"({n.timing}); none scheduled that day - order separately ({n.source})"
+        )
+
+
+@immutable("build_schedule(...)")
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """A patient's schedule under a protocol: immutable, in date order."""
 
@@ -190,6 +234,15 @@ class Schedule:
     choices: Mapping[str, ResolvedChoice]
     rounding: Mapping[str, RoundingPolicy]
     administrations: tuple[Administration, ...] = field(repr=False)
+    plan: Plan = field(repr=False)
+    renal: RenalFunction | None = None
+    renal_table: str | None = None
+    renal_table_is_default: bool = True
+    renal_decisions: Mapping[str, RenalDecision] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
+    alerts: tuple[Event, ...] = ()
+    premedication: tuple[PremedicationDay, ...] = field(default=(), repr=False)
 
     @property
     def bsa(self) -> pint.Quantity[float]:
@@ -206,8 +259,10 @@ class Schedule:
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
         """First and last date of ``cycle`` (day 1 to the cycle's last day)."""
         length = self.protocol.cycle_length_days
-        first = self.start + dt.timedelta(days=(cycle - 1) * length)
-        return first, first + dt.timedelta(days=length - 1)
+        return (
+            dose_date(self.start, length, cycle, 1),
+            dose_date(self.start, length, cycle, length),
+        )
 
     def by_day(self) -> tuple[TreatmentDay, ...]:
         """Administrations grouped by date."""
@@ -241,6 +296,71 @@ class Schedule:
                 out.append(DrugTotal(drug, cycle, len(in_cycle), total, cumulative))
         return tuple(out)
 
+    def renal_text(self) -> str:
+        """The renal function line every header shows (or that it was not given)."""
+        renal_drugs = [d.name for d in self.protocol.drugs if d.renal]
+        if self.renal is None:
+            if renal_drugs:
+                return (
+                    f"not given: the {', '.join(renal_drugs)} starting dose was not checked "
+                    "against renal function (give serum creatinine, age and sex)"
+                )
+            return f"not given (no drug of {self.protocol.id} has a renal starting-dose rule)"
+        return str(self.renal)
+
+    def renal_dose_lines(self) -> tuple[str, ...]:
+        """One line per drug with a renal table: the table used and what it gave."""
+        if not self.renal_decisions or self.renal is None:
+            return ()
+        table = (self.renal_table or DEFAULT_TABLE).upper()
+        which = f"{table} table" + (" (default)" if self.renal_table_is_default else "")
+        return tuple(
+            f"{name}, {which}: {decision.note}" for name, decision in self.renal_decisions.items()
+        )
+
+    def age_lines(self) -> tuple[str, ...]:
+        """For each choice with an older-patient rule: what the patient's age says about it."""
+        out = []
+        age = self.patient.age_on(self.start)
+        for drug, choice in self.protocol.choices.items():
+            older = choice.older_patients
+            if older is None:
+                continue
+            allowed = format_amount(older.value, choice.unit)
+            if choice.meaning:
+                allowed += f" {choice.meaning}"
+            rule = f"over {older.age_above} years the labels allow {drug} {allowed} ({older.source}: {older.citation})"
+            if age is None:
+                out.append(f"{drug}: age not given, so not checked: {rule}")
+            elif age <= older.age_above:
+                out.append(
+                    f"{drug}: age {age} is not over {older.age_above}; no lower dose suggested"
+                )
+            elif any(isinstance(a, OlderPatientDose) and a.drug == drug for a in self.alerts):
+                continue  # the warning itself is among the alerts
+            else:
+                out.append(
+                    f"{drug}: age {age}, over {older.age_above}: {self.choices[drug]} follows {rule}"
+                )
+        return tuple(out)
+
+    def drug_notes(self) -> tuple[str, ...]:
+        """Each drug's note from the protocol file (premedication, infusion time, hydration)."""
+        return tuple(f"{d.name}: {d.note}" for d in self.protocol.drugs if d.note)
+
+    def warnings(self) -> tuple[str, ...]:
+        """What a clinician must look at before giving this schedule, one line each."""
+        lines = [str(a) for a in self.alerts]
+        seen: set[str] = set()
+        for admin in self.administrations:
+            for event in admin.dose.events:
+                if event.warning:
+                    line = f"{admin.drug}: {event}"
+                    if line not in seen:
+                        seen.add(line)
+                        lines.append(line)
+        return tuple(lines)
+
     def notes(self) -> tuple[str, ...]:
         """What an order must show besides the doses: defaults, caps, rounding, overrides."""
         notes = []
@@ -253,8 +373,10 @@ class Schedule:
         notes.extend(f"choice: {c}" for c in self.choices.values())
         seen: set[str] = set()
         for admin in self.administrations:
-            for text in (*admin.dose.notes, *admin.dose.warnings):
-                line = f"{admin.drug}: {text}"
+            for event in admin.dose.events:
+                if event.warning:
+                    continue
+                line = f"{admin.drug}: {event}"
                 if line not in seen:
                     seen.add(line)
                     notes.append(line)
@@ -276,14 +398,18 @@ def build_schedule(
     choices: Mapping[str, object] | None = None,
     bsa_formula: BSAFormula | str | None = None,
     rounding: Mapping[str, RoundingPolicy] | None = None,
+    renal_table: str | None = None,
+    clearance_weight: WeightPolicy | str | None = None,
     today: dt.date | None = None,
 ) -> Schedule:
     """Expand ``protocol`` for ``patient`` from ``start`` (cycle 1 day 1).
 
     ``cycles`` defaults to the protocol's default (shown as such in every output);
     ``choices`` maps a drug to a value in its choice's unit; ``rounding`` maps a drug to a
-    rounding policy. The start date must lie within 10 years before and 5 years after
-    ``today`` (the system date unless given).
+    rounding policy. ``renal_table`` picks the label whose renal starting-dose table applies
+    (``"us"`` unless given) and ``clearance_weight`` the body weight Cockcroft-Gault uses
+    (``"actual"`` unless given). The start date must lie within 10 years before and 5 years
+    after ``today`` (the system date unless given).
     """
     _check_types(protocol, patient, choices, rounding)
     first_day = parse_date(start, today=today)
@@ -299,16 +425,30 @@ def build_schedule(
                 f"keyed by a drug of {protocol.id} ({', '.join(sorted(known))})",
                 repr(drug_name),
             )
+    function = assess(patient, on=first_day, weight_policy=clearance_weight)
+    decisions = decide(protocol, function, resolved, table=renal_table)
+    plan = build_plan(protocol, resolved, cycles=count)
+    plan = with_renal_starting_doses(
+        plan,
+        {
+            name: (d.row, d.event)
+            for name, d in decisions.items()
+            if d.row is not None and d.event is not None
+        },
+    )
+    gaps = premedication_gaps(plan)
     bsa = patient.bsa(formula).magnitude
     weight = patient.weight.magnitude
-    base_rules = protocol.rules(resolved)
-    steps = [(s, protocol.step_up_rule(s)) for s in protocol.step_up]
+    strengths = {d.name: d.strengths for d in protocol.drugs}
     doses: dict[tuple[str, DoseRule], Dose] = {}
-
-    def dose_for(drug: str, rule: DoseRule) -> Dose:
-        key = (drug, rule)
-        found = doses.get(key)
-        if found is None:
+    length = protocol.cycle_length_days
+    administrations: list[Administration] = []
+    premedication: list[PremedicationDay] = []
+    for planned in plan.doses:
+        key = (planned.drug, planned.rule)
+        dose = doses.get(key)
+        if dose is None:
+            rule = planned.rule
             measure = (
                 bsa
                 if rule.basis is Basis.PER_M2
@@ -316,42 +456,24 @@ def build_schedule(
                 if rule.basis is Basis.PER_KG
                 else None
             )
-            found = dose_from_measure(
+            dose = doses[key] = dose_from_measure(
                 rule,
                 measure,
                 formula=formula if rule.basis is Basis.PER_M2 else None,
-                rounding=policies.get(drug),
+                rounding=policies.get(planned.drug),
+                strengths_mg=strengths[planned.drug],
             )
-            doses[key] = found
-        return found
-
-    length = protocol.cycle_length_days
-    start_ordinal = first_day.toordinal()
-    administrations: list[Administration] = []
-    for cycle in range(1, count + 1):
-        cycle_start = start_ordinal + (cycle - 1) * length
-        entries: list[tuple[int, int, Administration]] = []
-        for order, drug in enumerate(protocol.drugs):
-            days = drug.days_in(cycle)
-            if not days:
-                continue
-            base = dose_for(drug.name, base_rules[drug.name])
-            overrides = _step_overrides(steps, drug.name, cycle)
-            for day in days:
-                step = overrides.get(day)
-                dose = base if step is None else dose_for(drug.name, step[1])
-                admin = Administration(
-                    dt.date.fromordinal(cycle_start + day - 1),
-                    cycle,
-                    day,
-                    drug.name,
-                    drug.route,
-                    dose,
-                    None if step is None else step[0].note,
-                )
-                entries.append((day, order, admin))
-        entries.sort(key=lambda e: (e[0], e[1]))
-        administrations.extend(e[2] for e in entries)
+        date = dose_date(first_day, length, planned.cycle, planned.day)
+        events = planned.events
+        gap = gaps.get((planned.cycle, planned.day, planned.drug))
+        if gap is not None:
+            events = (*events, gap)
+            premedication.append(PremedicationDay(date, planned.cycle, planned.day, gap))
+        administrations.append(
+            Administration(
+                date, planned.cycle, planned.day, planned.drug, planned.route, dose, events
+            )
+        )
     return Schedule(
         protocol=protocol,
         patient=patient,
@@ -361,10 +483,43 @@ def build_schedule(
         bsa_formula=formula,
         bsa_formula_is_default=bsa_formula is None,
         bsa_m2=bsa,
-        choices=MappingProxyType(resolved),
+        choices=resolved,
         rounding=MappingProxyType(policies),
         administrations=tuple(administrations),
+        plan=plan,
+        renal=function,
+        renal_table=(renal_table or DEFAULT_TABLE).strip().lower() if decisions else None,
+        renal_table_is_default=renal_table is None,
+        renal_decisions=MappingProxyType(decisions),
+        alerts=_older_patient_alerts(protocol, resolved, patient, first_day),
+        premedication=tuple(premedication),
     )
+
+
+def _older_patient_alerts(
+    protocol: Protocol, choices: Mapping[str, ResolvedChoice], patient: Patient, on: dt.date
+) -> tuple[Event, ...]:
+    """A warning for each choice above what the labels allow at the patient's age."""
+    age = patient.age_on(on)
+    out: list[Event] = []
+    for drug, choice in protocol.choices.items():
+        older = choice.older_patients
+        chosen = choices[drug]
+        if older is None or age is None or age <= older.age_above or chosen.value <= older.value:
+            continue
+        meaning = f" {choice.meaning}" if choice.meaning else ""
+        out.append(
+            OlderPatientDose(
+                drug=drug,
+                age=age,
+                age_above=older.age_above,
+                chosen=f"{format_amount(chosen.value, choice.unit)}{meaning}",
+                allowed=f"{format_amount(older.value, choice.unit)}{meaning}",
+                value=format_amount(older.value, choice.unit).split(" ")[0],
+                source=f"{older.source}: {older.citation}",
+            )
+        )
+    return tuple(out)
 
 
 def _check_types(protocol: object, patient: object, choices: object, rounding: object) -> None:
@@ -394,29 +549,22 @@ def _check_types(protocol: object, patient: object, choices: object, rounding: o
             )
 
 
-def _step_overrides(
-    steps: list[tuple[StepUp, DoseRule]], drug: str, cycle: int
-) -> dict[int, tuple[StepUp, DoseRule]]:
-    return {
-        day: (step, rule)
-        for step, rule in steps
-        if step.drug == drug and step.cycles.contains(cycle)
-        for day in step.days
-    }
-
-
 def cycle_count(protocol: Protocol, cycles: object) -> int:
     """The number of cycles to schedule: ``cycles`` checked against the protocol, or its default.
 
-    >>> from dosing.protocol import get_protocol
+    >>> from dosing.catalogue import get_protocol
     >>> cycle_count(get_protocol("KRd"), None), cycle_count(get_protocol("KRd"), 3)
     (8, 3)
     """
     if cycles is None:
         return protocol.cycles.default
-    maximum = protocol.cycles.maximum or MAX_CYCLES
+    maximum = protocol.max_cycles()
     where = f"{protocol.id} allows 1 to {maximum}" + (
-        "" if protocol.cycles.maximum else " (the library's limit; the protocol states no maximum)"
+        ""
+        if protocol.cycles.maximum == maximum
+        else " (the library's limit; the protocol states no maximum)"
+        if protocol.cycles.maximum is None
+        else ""
     )
     if isinstance(cycles, bool) or not isinstance(cycles, int):
         raise ScheduleError("cycles", f"a whole number ({where})", repr(cycles))

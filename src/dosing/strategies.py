@@ -20,15 +20,17 @@ or ``min_kg``/``max_kg`` to widen or narrow it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
 from dosing.bsa import BSAFormula
+from dosing.catalogue import builtin_protocols
 from dosing.dose import Basis, DoseRule, NearestIncrement, OralStrengths, VialBanding
 from dosing.patient import PLAUSIBLE, Patient
-from dosing.protocol import Protocol, builtin_protocols
+from dosing.protocol import Protocol
 from dosing.schedule import START_WINDOW_YEARS
 from dosing.units import Quantity
 
@@ -216,22 +218,33 @@ def patients(
     height: SearchStrategy[Any] | None = None,
     weight: SearchStrategy[Any] | None = None,
 ) -> SearchStrategy[Patient]:
-    """Adult :class:`~dosing.Patient` values, sometimes with sex, age and serum creatinine.
+    """Adult :class:`~dosing.Patient` values, sometimes with what creatinine clearance needs.
+
+    Some have sex and age, some also a serum creatinine.
 
     ``height`` and ``weight`` replace the default measurement strategies
     (:func:`heights` and :func:`weights`; pass ``heights(text=True)`` to build from strings).
+    A serum creatinine never comes without age and sex: a protocol with a renal starting-dose
+    rule refuses that patient, since the clearance cannot be worked out.
 
     >>> from hypothesis import find
     >>> find(patients(), lambda p: p.sex == "female").sex
     'female'
+    >>> p = find(patients(), lambda p: p.serum_creatinine is not None)
+    >>> p.age is not None and p.sex is not None
+    True
     """
-    return st.builds(
+    sexes = st.sampled_from(["female", "male"])
+    ages = st.integers(18, 100)
+    build = functools.partial(
+        st.builds,
         Patient,
         height=height if height is not None else heights(),
         weight=weight if weight is not None else weights(),
-        sex=st.sampled_from([None, "female", "male"]),
-        age=st.none() | st.integers(18, 100),
-        serum_creatinine=st.none() | measurement_strings("serum_creatinine"),
+    )
+    return st.one_of(
+        build(sex=st.none() | sexes, age=st.none() | ages),
+        build(sex=sexes, age=ages, serum_creatinine=measurement_strings("serum_creatinine")),
     )
 
 

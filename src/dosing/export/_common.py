@@ -18,19 +18,31 @@ COLUMNS = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "ca
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """The order header: ``fields`` as (label, text) pairs, then notes and the notice."""
+    """The order header: ``fields`` as (label, text) pairs, what to check, notes, the notice.
+
+    ``warnings`` are what a clinician must look at (an older patient's dose, a dose no
+    capsule makes, a rounding refused); ``premedication`` the days a drug needs premedication
+    the schedule does not give; ``drug_notes`` the protocol's notes on each drug
+    (premedication, infusion time, hydration).
+    """
 
     title: str
     fields: tuple[tuple[str, str], ...]
     notes: tuple[str, ...]
     protocol_notes: tuple[str, ...]
     notice: str = VERIFICATION_NOTICE
+    warnings: tuple[str, ...] = ()
+    premedication: tuple[str, ...] = ()
+    drug_notes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        """The header as lines of text: title, fields, notes, protocol notes, the notice."""
+        """The header as lines of text: title, fields, warnings, premedication, notes, the notice."""
         out = [self.title]
         out += [f"{label}: {text}" for label, text in self.fields]
+        out += [f"WARNING: {w}" for w in self.warnings]
+        out += [f"premedication to order separately: {p}" for p in self.premedication]
         out += [f"note: {n}" for n in self.notes]
+        out += [f"drug note: {n}" for n in self.drug_notes]
         out += [f"protocol note: {n}" for n in self.protocol_notes]
         out.append(f"NOTICE: {self.notice}")
         return out
@@ -74,6 +86,9 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
             f"{schedule.start.isoformat()} to {schedule.end.isoformat()}",
         )
     )
+    fields.append(("renal function", schedule.renal_text()))
+    fields.extend(("renal starting dose", line) for line in schedule.renal_dose_lines())
+    fields.extend(("age check", line) for line in schedule.age_lines())
     fields.append(("generated", generated_text(generated_at)))
     fields.append(("sources", p.source_text()))
     return Header(
@@ -81,6 +96,9 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         fields=tuple(fields),
         notes=schedule.notes(),
         protocol_notes=p.notes,
+        warnings=schedule.warnings(),
+        premedication=tuple(str(day) for day in schedule.premedication),
+        drug_notes=schedule.drug_notes(),
     )
 
 
@@ -136,10 +154,10 @@ def row(admin: Administration) -> Row:
 
 def rows(schedule: Schedule) -> list[Row]:
     """Every administration of ``schedule`` as a row, in date order."""
-    cache: dict[tuple[int, str | None], Row] = {}
+    cache: dict[tuple[int, tuple[object, ...]], Row] = {}
     out = []
     for admin in schedule.administrations:
-        key = (id(admin.dose), admin.step)
+        key = (id(admin.dose), admin.events)
         template = cache.get(key)
         if template is None:
             template = cache[key] = row(admin)

@@ -79,7 +79,15 @@ _PALETTE = (
     ("#555555", "#ececec"),
 )
 
-_FLAG_TEXT = {"step": "step-up", "cap": "capped", "round": "rounded", "warn": "check"}
+#: The CSS class of each trace event's flag word (:attr:`dosing.trace.Event.flag`).
+_FLAG_CLASS = {
+    "step-up": "step",
+    "capped": "cap",
+    "rounded": "round",
+    "renal": "renal",
+    "premedication": "premed",
+    "check": "warn",
+}
 
 
 def escape(text: object) -> str:
@@ -92,27 +100,12 @@ def escape(text: object) -> str:
 
 
 def _flags(admin: Administration) -> tuple[str, ...]:
-    """Why a dose is not the plain rule: step-up, cap, rounding, warning (in that order)."""
-    dose = admin.dose
-    out = []
-    if admin.step is not None:
-        out.append("step")
-    bsa_capped = (
-        dose.measure is not None
-        and dose.measure_uncapped is not None
-        and dose.measure_uncapped > dose.measure
-    )
-    if bsa_capped or any("maximum dose" in n for n in dose.notes):
-        out.append("cap")
-    if any(n.startswith("rounded") for n in dose.notes):
-        out.append("round")
-    if dose.warnings:
-        out.append("warn")
-    return tuple(out)
+    """The flag words of every reason this dose differs from its plain rule, once each."""
+    return tuple(dict.fromkeys(e.flag for e in admin.reasons))
 
 
 def _badges(flags: Iterable[str]) -> str:
-    return "".join(f'<span class="flag flag-{f}">{_FLAG_TEXT[f]}</span> ' for f in flags)
+    return "".join(f'<span class="flag flag-{_FLAG_CLASS[f]}">{escape(f)}</span> ' for f in flags)
 
 
 def _span(schedule: Schedule) -> tuple[dt.date, dt.date]:
@@ -156,9 +149,21 @@ def _header_html(head: Header, schedule: Schedule) -> str:
             f'<div class="field{wide}"><dt>{escape(label)}</dt><dd>{escape(text)}</dd></div>'
         )
     parts.append("</dl>")
+    if head.warnings:
+        parts.append('<h2>Check before giving</h2><ul class="notes warnings">')
+        parts += [f"<li>{escape(w)}</li>" for w in head.warnings]
+        parts.append("</ul>")
+    if head.premedication:
+        parts.append('<h2>Premedication to order separately</h2><ul class="notes premedication">')
+        parts += [f"<li>{escape(p)}</li>" for p in head.premedication]
+        parts.append("</ul>")
     if head.notes:
-        parts.append('<h2>Notes on this schedule</h2><ul class="notes">')
+        parts.append('<h2>Notes on this schedule</h2><ul class="notes schedule-notes">')
         parts += [f"<li>{escape(n)}</li>" for n in head.notes]
+        parts.append("</ul>")
+    if head.drug_notes:
+        parts.append('<h2>Drug notes</h2><ul class="notes drug-notes">')
+        parts += [f"<li>{escape(n)}</li>" for n in head.drug_notes]
         parts.append("</ul>")
     if head.protocol_notes:
         parts.append('<h2>Protocol notes</h2><ul class="notes protocol-notes">')
@@ -182,10 +187,9 @@ def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
     parts = [
         '<section class="sheet" id="order-sheet" aria-labelledby="order-title">',
         '<h2 id="order-title">Order sheet</h2>',
-        '<p class="hint">Rows marked <span class="flag flag-step">step-up</span> '
-        '<span class="flag flag-cap">capped</span> <span class="flag flag-round">rounded</span> '
-        'or <span class="flag flag-warn">check</span> differ from the plain dose rule; the '
-        "reason column says how. The calculated column is before rounding to the given dose.</p>",
+        f'<p class="hint">Rows marked {_badges(_FLAG_CLASS).strip()} differ from the plain '
+        "dose rule or need something besides it; the reason column says what. The calculated "
+        "column is before rounding to the given dose.</p>",
     ]
     head_cells = "".join(f'<th scope="col" class="col-{c}">{escape(c)}</th>' for c in COLUMNS)
     for cycle in range(1, schedule.cycles + 1):
@@ -257,9 +261,8 @@ def _legend_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
     keys = [
         '<li><span class="day-label">C1 D8</span> cycle 1, day 8</li>',
         '<li><span class="cycle-start">Cycle 2 starts</span> first day of a cycle</li>',
-        '<li><span class="flag flag-step">step-up</span> <span class="flag flag-cap">capped</span>'
-        ' <span class="flag flag-round">rounded</span> <span class="flag flag-warn">check</span>'
-        " dose differs from the plain rule (see the order sheet)</li>",
+        f"<li>{_badges(_FLAG_CLASS).strip()} dose differs from the plain rule or needs "
+        "something besides it (see the order sheet)</li>",
         '<li><span class="swatch band">&nbsp;</span> top edge: cycle (alternates between '
         "cycles)</li>",
         '<li><span class="swatch outside">9</span> day of another month</li>',
@@ -313,7 +316,7 @@ def _day_cell(
                 f'<li class="rx drug-{drug_index[a.drug]}"><span class="rx-drug">{escape(a.drug)}'
                 f'</span> <span class="rx-dose">{escape(a.dose.text)}</span> '
                 f'<span class="rx-route">{escape(a.route)}</span>'
-                + "".join(f' <span class="flag flag-{f}">{_FLAG_TEXT[f]}</span>' for f in _flags(a))
+                + (" " + _badges(_flags(a)).rstrip() if _flags(a) else "")
                 + "</li>"
             )
         inner.append("</ul>")
@@ -426,6 +429,7 @@ font-size:10.5px;font-weight:700;text-transform:uppercase;letter-spacing:.03em;l
 background:#fff}
 .flag-step{color:#6a3fa0}.flag-cap{color:#a4330f}.flag-round{color:#0d6b52}
 .flag-warn{color:#b42318;border-style:double;border-width:3px}
+.flag-renal{color:#1f5fa8;border-style:dashed}.flag-premed{color:#8a5a00;border-style:dotted}
 table.totals{width:auto;min-width:560px;margin:12px 0 8px;font-size:13px}
 table.totals caption{text-align:left;font-weight:700;padding:4px 0}
 table.totals th,table.totals td{border:1px solid var(--line);padding:3px 10px;text-align:right}

@@ -344,17 +344,22 @@ def _header_text(head: Header) -> str:
 
 
 def _essentials(head: Header, timing: _Timing) -> str:
-    """The header lines every event repeats: patient, BSA, protocol, choices, cycles, time."""
+    """The header lines every event repeats, and what a clinician must check.
+
+    That is the patient, BSA, protocol, choices, cycles and time, then the warnings.
+    """
     lines = [f"{label}: {text}" for label, text in head.fields if label != "sources"]
     lines.append(f"time: {timing.describe()}")
+    lines += [f"WARNING: {w}" for w in head.warnings]
     return "\n".join(lines)
 
 
-def _dose_block(admin: Administration) -> str:
+def _dose_block(admin: Administration, note: str | None) -> str:
     lines = [f"{admin.drug} {admin.dose.text} {admin.route}"]
     lines += [f"  {line}" for line in admin.dose.trace().splitlines()]
-    if admin.step:
-        lines.append(f"  step: {admin.step}")
+    lines += [f"  {'warning' if e.warning else 'note'}: {e}" for e in admin.events]
+    if note:
+        lines.append(f"  protocol note: {note}")
     return "\n".join(lines)
 
 
@@ -451,7 +456,8 @@ def _calendar(
     trigger = None if remind is None else vDuration(-remind)
     essentials = _essentials(head, timing)
     notice = f"NOTICE: {head.notice}"
-    blocks: dict[tuple[str, str, str | None, int], str] = {}
+    blocks: dict[tuple[str, str, tuple[object, ...], int], str] = {}
+    drug_notes = {d.name: d.note for d in protocol.drugs}
     descriptions: dict[tuple[object, ...], vText] = {}
     categories: dict[tuple[str, ...], vCategory] = {}
     used: set[str] = set()
@@ -470,7 +476,7 @@ def _calendar(
 
     for day, uid, admins, label in groups:
         start, end, clock_note = timing.start_end(day)
-        key = tuple((a.drug, a.route, a.step, id(a.dose)) for a in admins)
+        key = tuple((a.drug, a.route, a.events, id(a.dose)) for a in admins)
         doses = [f"{a.drug} {a.dose.text} {a.route}" for a in admins]
         summary = _one_line(f"{label} · {protocol.id}: {', '.join(doses)}")
 
@@ -480,7 +486,7 @@ def _calendar(
             for a, k in zip(admins, key, strict=True):
                 block = blocks.get(k)
                 if block is None:
-                    block = blocks[k] = _dose_block(a)
+                    block = blocks[k] = _dose_block(a, drug_notes[a.drug])
                 parts.append(block)
             if clock_note:
                 parts.append(clock_note)

@@ -2,7 +2,7 @@
 
 Consecutive cycles with the same days and doses are shown once, as a range.
 
->>> from dosing.protocol import get_protocol
+>>> from dosing.catalogue import get_protocol
 >>> print(protocol_text(get_protocol("Kd-weekly")).split("\\n\\n")[1])
 Cycle 1
   day  drug           dose                             route  note
@@ -18,36 +18,27 @@ Cycle 1
 from __future__ import annotations
 
 from dosing.export.table import aligned, plain_text
+from dosing.grammar import MAX_CYCLES
 from dosing.notation import format_amount
-from dosing.protocol import MAX_CYCLES, Protocol, resolve_choices
+from dosing.plan import Plan, build_plan
+from dosing.protocol import Protocol, resolve_choices
 
 __all__ = ["protocol_text"]
 
 _Line = tuple[str, str, str, str, str]
 
 
-def _cycle_lines(protocol: Protocol, cycle: int) -> tuple[_Line, ...]:
-    choices = resolve_choices(protocol)
-    rules = protocol.rules(choices)
-    lines: list[tuple[int, int, _Line]] = []
-    for order, drug in enumerate(protocol.drugs):
-        for day in drug.days_in(cycle):
-            step = next(
-                (
-                    s
-                    for s in protocol.step_up
-                    if s.drug == drug.name and s.cycles.contains(cycle) and day in s.days
-                ),
-                None,
-            )
-            rule = rules[drug.name] if step is None else protocol.step_up_rule(step)
-            text = str(rule)
-            if step is None and drug.name in choices:
-                text += " (choice)"
-            note = step.note if step is not None else ""
-            lines.append((day, order, (str(day), drug.name, text, drug.route, note)))
-    lines.sort(key=lambda item: (item[0], item[1]))
-    return tuple(item[2] for item in lines)
+def _cycle_lines(plan: Plan, cycle: int) -> tuple[_Line, ...]:
+    return tuple(
+        (
+            str(d.day),
+            d.drug,
+            str(d.rule) + (" (choice)" if d.chosen else ""),
+            d.route,
+            "; ".join(str(e) for e in d.events),
+        )
+        for d in plan.in_cycle(cycle)
+    )
 
 
 def protocol_text(protocol: Protocol) -> str:
@@ -60,14 +51,16 @@ def protocol_text(protocol: Protocol) -> str:
     if p.aliases:
         out.append(f"aliases: {', '.join(p.aliases)}")
     out.extend(f"source [{s.tag}]: {s.citation}" for s in p.sources)
-    starts = {b.cycles.first for d in p.drugs for b in d.schedule}
-    starts |= {s.cycles.first for s in p.step_up}
-    ranges = [b.cycles for d in p.drugs for b in d.schedule] + [s.cycles for s in p.step_up]
+    day_blocks = [b for d in p.drugs for b in d.schedule]
+    day_blocks += [b for c in p.choices.values() for v in c.schedules.values() for b in v]
+    ranges = [b.cycles for b in day_blocks] + [s.cycles for s in p.step_up]
+    starts = {r.first for r in ranges}
     ends = {r.last for r in ranges if r.last is not None}
-    horizon = min(max(starts | {e + 1 for e in ends} | {1}), MAX_CYCLES)
+    horizon = min(max(starts | {e + 1 for e in ends} | {1}), MAX_CYCLES, p.max_cycles())
+    plan = build_plan(p, resolve_choices(p), cycles=horizon)
     groups: list[tuple[int, int | None, tuple[_Line, ...]]] = []
     for cycle in range(1, horizon + 1):
-        lines = _cycle_lines(p, cycle)
+        lines = _cycle_lines(plan, cycle)
         if groups and groups[-1][2] == lines:
             groups[-1] = (groups[-1][0], cycle, lines)
         else:

@@ -133,8 +133,14 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     lines = [f"# {markdown_cell(head.title)}", "", f"> **{markdown_cell(head.notice)}**", ""]
     lines += [f"- **{markdown_cell(label)}:** {markdown_cell(text)}" for label, text in head.fields]
     lines.append("")
-    if head.notes:
-        lines += ["**Notes**", ""] + [f"- {markdown_cell(n)}" for n in head.notes] + [""]
+    for title, items in (
+        ("Check before giving", head.warnings),
+        ("Premedication to order separately", head.premedication),
+        ("Notes", head.notes),
+        ("Drug notes", head.drug_notes),
+    ):
+        if items:
+            lines += [f"**{title}**", ""] + [f"- {markdown_cell(n)}" for n in items] + [""]
     if head.protocol_notes:
         lines += (
             ["**Protocol notes**", ""]
@@ -189,7 +195,15 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             "start": schedule.start.isoformat(),
             "end": schedule.end.isoformat(),
         },
+        "renal": _renal_data(schedule),
+        "age_checks": list(schedule.age_lines()),
+        "warnings": list(head.warnings),
+        "premedication": [
+            {"date": d.date.isoformat(), "cycle": d.cycle, "day": d.day, **d.need.as_dict()}
+            for d in schedule.premedication
+        ],
         "notes": list(head.notes),
+        "drug_notes": {d.name: d.note for d in p.drugs if d.note},
         "administrations": [
             {
                 "date": a.date.isoformat(),
@@ -203,6 +217,7 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
                 "calculated_mg": round(a.dose.calculated_mg, 6),
                 "step_up": a.step is not None,
                 "reason": a.reason,
+                "events": [e.as_dict() for e in a.reasons],
             }
             for a in schedule.administrations
         ],
@@ -217,6 +232,30 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             for t in schedule.totals()
         ],
     }
+
+
+def _renal_data(schedule: Schedule) -> dict[str, Any]:
+    """The renal assessment and what each drug's renal table gave, as JSON data."""
+    function = schedule.renal
+    data: dict[str, Any] = {"given": function is not None, "summary": schedule.renal_text()}
+    if function is not None:
+        data |= {
+            "clearance_ml_min": None
+            if function.clearance_ml_min is None
+            else round(function.clearance_ml_min, 2),
+            "method": "Cockcroft-Gault",
+            "weight_policy": function.weight_policy.value,
+            "weight_policy_is_default": function.weight_policy_is_default,
+            "dialysis": function.dialysis,
+        }
+    if schedule.renal_decisions:
+        data["table"] = schedule.renal_table
+        data["table_is_default"] = schedule.renal_table_is_default
+        data["starting_doses"] = {
+            name: {"applied": d.row is not None, "note": d.note}
+            for name, d in schedule.renal_decisions.items()
+        }
+    return data
 
 
 def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:

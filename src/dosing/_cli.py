@@ -66,9 +66,25 @@ def _add_patient_options(p: argparse.ArgumentParser, *, start: bool = True) -> N
     if start:
         p.add_argument("--start", required=True, help="cycle 1 day 1 as YYYY-MM-DD")
     p.add_argument("--id", dest="identifier", help="patient identifier shown in the header")
-    p.add_argument("--sex", choices=["female", "male"], help="recorded in the header")
-    p.add_argument("--age", type=int, help="age in years, recorded in the header")
-    p.add_argument("--creatinine", help="serum creatinine with unit: 1.1mg/dL or 97umol/L")
+    p.add_argument(
+        "--sex", choices=["female", "male"], help="for creatinine clearance (Cockcroft-Gault)"
+    )
+    p.add_argument(
+        "--age",
+        type=_int_arg("--age"),
+        help="age in years: creatinine clearance and the older-patient dexamethasone check",
+    )
+    p.add_argument(
+        "--creatinine",
+        help="serum creatinine with unit: 1.1mg/dL or 97umol/L; with --age and --sex it gives "
+        "the creatinine clearance and renal starting doses (lenalidomide)",
+    )
+    p.add_argument(
+        "--dialysis",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the patient is (or is not) on dialysis: the renal tables' dialysis row",
+    )
     p.add_argument(
         "--accept-outlier",
         action="store_true",
@@ -140,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="mosteller (default), dubois, haycock, gehan-george or boyd",
     )
     p.add_argument(
+        "--renal-table",
+        metavar="TABLE",
+        help="renal starting-dose table: us (default) or eu, as the protocol file gives them",
+    )
+    p.add_argument(
+        "--clearance-weight",
+        choices=["actual", "ideal", "adjusted"],
+        help="body weight for Cockcroft-Gault (default: actual; shown in every output)",
+    )
+    p.add_argument(
         "--choose",
         action="append",
         default=[],
@@ -151,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="DRUG=POLICY",
-        help="opt-in rounding: nearest:10, vials:10,30,60@5%%, strengths:2.5,5,10@10%% (repeatable)",
+        help="opt-in rounding: nearest:10, vials:10,30,60@5%%, strengths:25,50@10%% "
+        "(whole capsules/tablets, any number; add ,max=N to allow at most N) (repeatable)",
     )
     p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else table)")
     p.add_argument(
@@ -342,6 +369,7 @@ def _patient(args: argparse.Namespace) -> Any:
         ("sex", "sex"),
         ("age", "age"),
         ("serum_creatinine", "creatinine"),
+        ("dialysis", "dialysis"),
     ):
         value = getattr(args, attr, None)
         if value is not None:
@@ -390,33 +418,12 @@ def _format_for(args: argparse.Namespace) -> str:
 
 
 def _rounding(items: Sequence[str]) -> dict[str, Any]:
-    from dosing.dose import NearestIncrement, OralStrengths, VialBanding
-    from dosing.errors import DosingError, RoundingError
+    from dosing.dose import parse_rounding
 
-    out: dict[str, Any] = {}
-    for drug, spec in _pairs(items, "--round").items():
-        kind, _, rest = spec.partition(":")
-        values, _, tol = rest.partition("@")
-        try:
-            tolerance = float(tol.strip().rstrip("%")) / 100 if tol else None
-            numbers = tuple(float(v) for v in values.split(",") if v.strip())
-        except ValueError:
-            raise RoundingError(
-                "--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec)
-            ) from None
-        if kind == "nearest" and len(numbers) == 1:
-            out[drug] = NearestIncrement(
-                numbers[0], tolerance=0.10 if tolerance is None else tolerance
-            )
-        elif kind == "vials" and numbers:
-            out[drug] = VialBanding(numbers, tolerance=0.05 if tolerance is None else tolerance)
-        elif kind == "strengths" and numbers:
-            out[drug] = OralStrengths(numbers, tolerance=0.10 if tolerance is None else tolerance)
-        else:
-            raise DosingError(
-                "--round", "nearest:MG, vials:MG,MG@PCT% or strengths:MG,MG@PCT%", repr(spec)
-            )
-    return out
+    return {
+        drug: parse_rounding(spec, field="--round")
+        for drug, spec in _pairs(items, "--round").items()
+    }
 
 
 def _schedule(args: argparse.Namespace) -> Schedule:
@@ -433,6 +440,8 @@ def _schedule(args: argparse.Namespace) -> Schedule:
         choices=_pairs(args.choose, "--choose"),
         bsa_formula=args.bsa_formula,
         rounding=_rounding(args.round),
+        renal_table=args.renal_table,
+        clearance_weight=args.clearance_weight,
     )
 
 

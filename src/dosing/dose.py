@@ -70,6 +70,7 @@ __all__ = [
     "compute_dose",
     "dispensable",
     "dose_from_measure",
+    "parse_rounding",
 ]
 
 
@@ -246,9 +247,14 @@ def _basis_of(unit: pint.Unit) -> Basis | None:
 
 
 class RoundingPolicy(Protocol):
-    """A rounding rule: proposes a rounded dose; :func:`compute_dose` checks the tolerance."""
+    """A rounding rule: proposes a rounded dose; :func:`compute_dose` checks the tolerance.
 
-    tolerance: float
+    :func:`parse_rounding` reads one from text as the command line takes it.
+    """
+
+    @property
+    def tolerance(self) -> float:
+        """The largest change allowed, as a fraction of the calculated dose."""
 
     def propose(self, mg: float) -> tuple[float, str] | None:
         """Return the rounded dose in mg and how it is made up, or ``None`` if impossible."""
@@ -670,3 +676,53 @@ def _apply_rounding(
     if change > policy.tolerance + 1e-12:
         return reported, RoundingRefused(calculated, value, made_of, change, policy.tolerance)
     return value, Rounded(calculated, value, made_of, change, policy.tolerance)
+
+
+_ROUNDING_FORMS = "nearest:MG, vials:MG,MG[@PCT%] or strengths:MG,MG[@PCT%][,max=N]"
+
+
+def parse_rounding(spec: str, *, field: str = "rounding") -> RoundingPolicy:
+    """Read a rounding policy from text.
+
+    ``nearest:MG`` rounds to a multiple of MG (10 % tolerance unless given); ``vials:MG,MG``
+    bands to whole vials (5 %); ``strengths:MG,MG`` rounds to whole capsules or tablets
+    (10 %), with ``max=N`` to allow at most N units per dose. ``@PCT%`` sets the tolerance.
+
+    >>> parse_rounding("vials:10,30,60@5%")
+    VialBanding(vial_sizes_mg=(10.0, 30.0, 60.0), tolerance=0.05)
+    >>> parse_rounding("strengths:25,50@10%,max=12").describe()
+    'whole capsules/tablets of 25, 50 mg, at most 12 per dose, within 10 %'
+    >>> parse_rounding("strengths:50@10%,max=0")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.RoundingError: max_units must be a whole number from 1 to 200, or None, got 0
+    """
+    if not isinstance(spec, str) or len(spec) > 200:
+        raise RoundingError(field, _ROUNDING_FORMS, repr(spec)[:80])
+    kind, _, rest = spec.strip().partition(":")
+    values, _, options = rest.partition("@")
+    tolerance: float | None = None
+    max_units: int | None = None
+    try:
+        numbers = tuple(float(v) for v in values.split(",") if v.strip())
+        for option in (o.strip() for o in options.split(",") if o.strip()):
+            if option.endswith("%") and tolerance is None:
+                tolerance = float(option[:-1]) / 100
+            elif option.lower().startswith("max=") and max_units is None:
+                max_units = int(option[4:])
+            else:
+                raise ValueError(option)
+    except ValueError:
+        raise RoundingError(field, _ROUNDING_FORMS, repr(spec)) from None
+    kind = kind.strip().lower()
+    if max_units is not None and kind != "strengths":
+        raise RoundingError(field, "max=N with strengths only", repr(spec))
+    if kind == "nearest" and len(numbers) == 1:
+        return NearestIncrement(numbers[0], tolerance=0.10 if tolerance is None else tolerance)
+    if kind == "vials" and numbers:
+        return VialBanding(numbers, tolerance=0.05 if tolerance is None else tolerance)
+    if kind == "strengths" and numbers:
+        return OralStrengths(
+            numbers, tolerance=0.10 if tolerance is None else tolerance, max_units=max_units
+        )
+    raise RoundingError(field, _ROUNDING_FORMS, repr(spec))

@@ -83,5 +83,30 @@ def protocol_text(protocol: Protocol) -> str:
         allowed = ", ".join(format_amount(v, choice.unit) for v in choice.allowed)
         line = f"choice {drug}: {allowed}; default {format_amount(choice.default, choice.unit)}"
         extra.append(line + (f" ({choice.note})" if choice.note else ""))
+        older = choice.older_patients
+        if older is not None:
+            extra.append(
+                f"choice {drug}: over {older.age_above} years the labels allow "
+                f"{format_amount(older.value, choice.unit)} ({older.source}: {older.citation})"
+            )
+    for d in p.drugs:
+        if d.strengths:
+            listed = ", ".join(format_amount(s, "mg") for s in d.strengths)
+            extra.append(f"strengths {d.name}: {listed}")
+        if d.premedication is not None:
+            rule = d.premedication
+            extra.append(
+                f"premedication {d.name}: a {rule.needs} the same day in cycles {rule.cycles} "
+                f"({rule.timing}; {rule.source}: {rule.citation})"
+            )
+        for row in d.renal:
+            every = "daily" if row.every_days == 1 else f"every {row.every_days * 24} hours"
+            extra.append(
+                f"renal {d.name} ({row.table.upper()} table): {row.band} -> {row.dose} {every}"
+                + (f"; {row.note}" if row.note else "")
+                + f" ({row.source}: {row.citation})"
+            )
+        if d.note:
+            extra.append(f"drug note {d.name}: {d.note}")
     extra.extend(f"note: {n}" for n in p.notes)
     return plain_text(out_text + "\n\n" + "\n".join(extra) + "\n")

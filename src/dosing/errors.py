@@ -21,6 +21,7 @@ __all__ = [
     "DateError",
     "DosingError",
     "FormatError",
+    "ImmutableError",
     "MeasurementError",
     "OutputError",
     "PlausibilityError",
@@ -85,6 +86,13 @@ class FormatError(DosingError, ValueError):
 
     It is also a :class:`ValueError`, so that validation collects it with the file's other
     problems instead of stopping at the first.
+    """
+
+
+class ImmutableError(DosingError):
+    """An attempt to change a frozen value such as a :class:`~dosing.Patient`.
+
+    Values are never changed in place; derive a new one instead (``patient.replace(...)``).
     """
 
 

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 
 from dosing.bsa import BSAFormula
 from dosing.dose import Basis, DoseRule, NearestIncrement, OralStrengths, VialBanding
-from dosing.patient import PLAUSIBLE, Patient
+from dosing.patient import PLAUSIBLE, PLAUSIBLE_BMI, Patient
 from dosing.protocol import Protocol, builtin_protocols
 from dosing.schedule import START_WINDOW_YEARS
-from dosing.units import Quantity
+from dosing.units import Quantity, UnitSystem, as_entered, parse_length, parse_mass
 
 if TYPE_CHECKING:
     import pint
@@ -220,19 +220,38 @@ def patients(
 
     ``height`` and ``weight`` replace the default measurement strategies
     (:func:`heights` and :func:`weights`; pass ``heights(text=True)`` to build from strings).
+    Pairs that a patient refuses as a pair are left out: a BMI outside
+    :data:`dosing.patient.PLAUSIBLE_BMI`, and a bare number beside imperial units.
 
     >>> from hypothesis import find
     >>> find(patients(), lambda p: p.sex == "female").sex
     'female'
     """
+    pairs = st.tuples(
+        height if height is not None else heights(),
+        weight if weight is not None else weights(),
+    ).filter(_pair_builds)
     return st.builds(
-        Patient,
-        height=height if height is not None else heights(),
-        weight=weight if weight is not None else weights(),
+        _patient_from_pair,
+        pairs,
         sex=st.sampled_from([None, "female", "male"]),
         age=st.none() | st.integers(18, 100),
         serum_creatinine=st.none() | measurement_strings("serum_creatinine"),
     )
+
+
+def _pair_builds(pair: tuple[Any, Any]) -> bool:
+    """False for a height and weight refused together: mixed units beside a bare number, or BMI."""
+    height, weight = as_entered(pair[0], field="height"), as_entered(pair[1], field="weight")
+    bare = [e for e in (height, weight) if e.unit is None]
+    if bare and UnitSystem.IMPERIAL in {height.system, weight.system}:
+        return False
+    bmi = parse_mass(pair[1]).magnitude / (parse_length(pair[0]).magnitude / 100) ** 2
+    return bool(PLAUSIBLE_BMI[0] <= bmi <= PLAUSIBLE_BMI[1])
+
+
+def _patient_from_pair(pair: tuple[Any, Any], **fields: Any) -> Patient:
+    return Patient(height=pair[0], weight=pair[1], **fields)
 
 
 def bsa_formulas() -> SearchStrategy[BSAFormula]:

@@ -83,6 +83,30 @@ PATIENT_CASES = [
         DosingError,
         "identifier must be at most 200 characters long, got 201 characters",
     ),
+    (
+        {"height": "69 in", "weight": 176},
+        MeasurementError,
+        "weight must be given with a unit when height is in imperial units (69 in), got '176' "
+        "- did you mean 176 lb (79.83 kg) or 176 kg?",
+    ),
+    (
+        {"height": "175", "weight": "176 lb"},
+        MeasurementError,
+        "height must be given with a unit when weight is in imperial units (176 lb), got '175' "
+        "- did you mean 175 cm? 175 in (444.5 cm) would be outside the adult range",
+    ),
+    (
+        {"height": "5 ft 9 in", "weight": "80"},
+        MeasurementError,
+        "weight must be given with a unit when height is in imperial units (5 ft 9 in)",
+    ),
+    (
+        {"height": "69 in", "weight": "176 kg"},
+        PlausibilityError,
+        "BMI must be between 12 and 50 kg/m² for an adult, got 57.3 kg/m² (above 50 kg/m²) "
+        "from height 69 in = 175.26 cm and weight 176 kg",
+    ),
+    ({"height": "190 cm", "weight": "40 kg"}, PlausibilityError, "got 11.1 kg/m² (below 12"),
 ]
 
 
@@ -367,6 +391,22 @@ CLI_CASES = [
     (_replace(GOOD, "--weight", "80cm"), "weight must be a mass"),
     (_replace(GOOD, "--weight", "400"), "did you mean 400 lb?"),
     (_replace(GOOD, "--height", "69"), "did you mean 69 in?"),
+    (
+        _replace(_replace(GOOD, "--height", "69in"), "--weight", "176"),
+        "weight must be given with a unit when height is in imperial units (69 in), got '176' "
+        "- did you mean 176 lb (79.83 kg) or 176 kg?",
+    ),
+    (
+        _replace(_replace(GOOD, "--height", "175"), "--weight", "176lb"),
+        "height must be given with a unit when weight is in imperial units (176 lb), got '175'",
+    ),
+    (
+        _replace(_replace(GOOD, "--height", "69in"), "--weight", "176kg"),
+        "BMI must be between 12 and 50 kg/m² for an adult, got 57.3 kg/m² (above 50 kg/m²) from "
+        "height 69 in = 175.26 cm and weight 176 kg - check the height, the weight and their "
+        "units. If both are right, pass accept_outlier=True (CLI: --accept-outlier)",
+    ),
+    (["bsa", "--height", "5 ft 9 in", "--weight", "80"], "weight must be given with a unit"),
     ([*GOOD, "--creatinine", "88mg/dL"], "did you mean 88 µmol/L?"),
     ([*GOOD, "--creatinine", "1.1"], "serum_creatinine must be a concentration"),
     (_replace(GOOD, "--start", "2026-02-30"), "start must be a real calendar date"),

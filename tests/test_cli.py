@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,44 @@ def test_bsa_imperial_equals_metric(capsys: pytest.CaptureFixture[str]) -> None:
         ["bsa", "--height", "175.26cm", "--weight", "79.83226kg", "--format", "json"], capsys
     )
     assert json.loads(imperial) == json.loads(metric)
+
+
+def test_bsa_echoes_the_measurements_as_entered(capsys: pytest.CaptureFixture[str]) -> None:
+    """`dosing bsa` shows each measurement as typed and converted, and notes a bare number."""
+    _, imperial, _ = _run(["bsa", "--height", "5 ft 9 in", "--weight", "176lb"], capsys)
+    assert imperial.splitlines()[0] == "height 5 ft 9 in = 175.26 cm, weight 176 lb = 79.8323 kg"
+    _, bare, _ = _run(["bsa", "--height", "175", "--weight", "80kg"], capsys)
+    assert bare.splitlines()[0] == "height 175 cm, weight 80 kg"
+    assert "note: height given without a unit, read as cm" in bare
+
+
+def test_header_shows_measurements_as_entered_and_the_weight_doses_use(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """240 lb is shown as '240 lb = 108.8622 kg', the weight the 16 mg/kg dose uses."""
+    args = ["calendar", "D-KRd", "--height", "6 ft 0 in", "--weight", "240lb"]
+    status, out, _ = _run([*args, "--start", "2026-01-05", "--cycles", "1", *FIXED], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert "height: 6 ft 0 in = 182.88 cm" in lines
+    assert "weight: 240 lb = 108.8622 kg" in lines
+    assert re.search(r"daratumumab +1741\.8 +mg", out)  # 16 mg/kg × 108.8621688 kg = 1741.79
+
+
+@pytest.mark.parametrize("fmt", ["csv", "md", "json", "html", "ics", "txt"])
+def test_accepted_bmi_outlier_is_in_every_format(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A BMI accepted with --accept-outlier is named in every output format."""
+    target = tmp_path / f"out.{fmt}"
+    args = ["calendar", "KRd", "--height", "69in", "--weight", "176kg", "--accept-outlier"]
+    status, _, _ = _run(
+        [*args, "--start", "2026-01-05", "--cycles", "1", "-o", str(target)], capsys
+    )
+    assert status == 0
+    text = target.read_text(encoding="utf-8")
+    assert "BMI 57.3 kg/m²" in text
+    assert "outside the adult range 12 to 50 kg/m²" in text
 
 
 def test_protocols_lists_the_builtins(capsys: pytest.CaptureFixture[str]) -> None:

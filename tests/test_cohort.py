@@ -186,8 +186,8 @@ def test_each_patient_gets_a_line_with_measurements_bsa_and_choices(tmp_path):
         assert not lines[i - 1].startswith("# patient ")
         assert not lines[i + 1].startswith("#")
     assert lines[starts[1]] == (
-        "# patient P003: height 175.3 cm, weight 79.83 kg, BSA 1.971 m² (Mosteller), "
-        "choices: dexamethasone 20 mg per week (chosen)"
+        "# patient P003: height 5 ft 9 in = 175.26 cm, weight 176 lb = 79.8323 kg, "
+        "BSA 1.971 m² (Mosteller), choices: dexamethasone 20 mg per week (chosen)"
     )
     assert "dexamethasone 40 mg per week (default)" in lines[starts[0]]
     assert "(chosen)" not in lines[starts[0]]
@@ -550,6 +550,30 @@ def test_outlier_patient_is_flagged_in_the_combined_csv():
     )
     assert summary.patients == 1
     assert "# patient A: height 95 cm is outside the adult range" in out.getvalue()
+
+
+def test_rows_with_a_bare_number_beside_imperial_units_are_rejected_with_their_line():
+    """A bare weight beside inches, or a bare height beside pounds, rejects that row only."""
+    text = (
+        "id,height,weight,start\n"
+        f"A,69in,176,{START}\n"
+        f"B,175,176lb,{START}\n"
+        f"C,175,80kg,{START}\n"
+        f"D,69in,176kg,{START}\n"
+    )
+    results = list(schedule_patients(dosing.get_protocol("KRd"), text.splitlines(), cycles=1))
+    assert [(type(r).__name__, r.line) for r in results] == [
+        ("Rejected", 2),
+        ("Rejected", 3),
+        ("Scheduled", 4),
+        ("Rejected", 5),
+    ]
+    assert str(results[0]).startswith(
+        "line 2: weight must be given with a unit when height is in imperial units (69 in), "
+        "got '176' - did you mean 176 lb (79.83 kg) or 176 kg?"
+    )
+    assert str(results[1]).startswith("line 3: height must be given with a unit when weight")
+    assert str(results[3]).startswith("line 5: BMI must be between 12 and 50 kg/m²")
 
 
 def test_write_cohort_files_renders_each_patient(tmp_path):

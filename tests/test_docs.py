@@ -73,6 +73,7 @@ def test_public_api_is_pinned() -> None:
         "DoseRule",
         "DosingError",
         "FormatError",
+        "ImmutableError",
         "MeasurementError",
         "NearestIncrement",
         "OralStrengths",

@@ -47,7 +47,8 @@ from tests.conftest import FUZZ_EXAMPLES
 
 
 def _patient(height_cm: float, weight_kg: float) -> Patient:
-    return Patient(height=height_cm, weight=weight_kg)
+    # The arithmetic holds over the whole drawn range, BMI outliers included.
+    return Patient(height=height_cm, weight=weight_kg, accept_outlier=True)
 
 
 @given(
@@ -139,6 +140,62 @@ def test_patients_build_from_typed_strings(patient):
     """Every string form the strategies produce builds a patient in the adult range."""
     assert 145 <= round(patient.height.magnitude, 6) <= 205
     assert 40 <= round(patient.weight.magnitude, 6) <= 150
+
+
+_SEXES = st.sampled_from(["F", "m", "female", None])
+_CREATININES = st.none() | measurement_strings("serum_creatinine")
+_ENTERED = st.fixed_dictionaries(
+    {
+        "height": st.one_of(heights(), heights(text=True)),
+        "weight": st.one_of(weights(), weights(text=True)),
+    },
+    optional={
+        "sex": _SEXES,
+        "age": st.none() | st.integers(18, 100),
+        "serum_creatinine": _CREATININES,
+        "identifier": st.text(min_size=1, max_size=12),
+        "accept_outlier": st.booleans(),
+    },
+)
+_UPDATES = st.fixed_dictionaries(
+    {},
+    optional={
+        "height": st.one_of(
+            heights(min_cm=100, max_cm=250), heights(text=True), st.integers(90, 260)
+        ),
+        "weight": st.one_of(
+            weights(min_kg=30, max_kg=250), weights(text=True), st.integers(25, 260), st.just("x")
+        ),
+        "sex": _SEXES,
+        "age": st.none() | st.integers(10, 130),
+        "serum_creatinine": _CREATININES | st.just("1.2"),
+        "identifier": st.none() | st.text(max_size=12),
+        "accept_outlier": st.booleans(),
+    },
+)
+
+
+def _outcome(function: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """The value ``function`` returns, or the type and text of the DosingError it raises."""
+    try:
+        return function(*args, **kwargs)
+    except DosingError as err:
+        return (type(err), str(err))
+
+
+@given(raw=_ENTERED, update=_UPDATES)
+def test_a_copied_patient_equals_a_newly_constructed_one(raw, update):
+    """model_copy(update=...) and replace(...) give what Patient(...) gives for the merged values.
+
+    The same patient (values, entered text, notes), or the same error with the same message.
+    """
+    original = _outcome(Patient, **raw)
+    assume(isinstance(original, Patient))
+    expected = _outcome(Patient, **{**raw, **update})
+    assert _outcome(original.model_copy, update=update) == expected
+    assert _outcome(original.replace, **update) == expected
+    if isinstance(expected, Patient):
+        assert original.model_copy(update=update).describe() == expected.describe()
 
 
 @given(value=st.floats(0, 1e9, allow_nan=False))
@@ -322,6 +379,27 @@ def test_fuzz_patient_model_validate(data):
 def test_fuzz_patient_model_validate_json(text):
     """Patient.model_validate_json of any text gives a patient or a DosingError."""
     _valid_or_dosing_error(Patient.model_validate_json, text)
+
+
+@pytest.mark.fuzz
+@fuzz
+@given(
+    patient=patients(),
+    update=st.one_of(
+        anything,
+        st.dictionaries(
+            st.one_of(st.sampled_from(_PATIENT_FIELDS), st.integers()), fuzz_inputs, max_size=3
+        ),
+    ),
+)
+def test_fuzz_patient_model_copy(patient, update):
+    """model_copy(update=...) of any update gives a checked patient or a DosingError."""
+    copied = _valid_or_dosing_error(patient.model_copy, update=update)
+    if copied is not None:
+        _finite_in(copied.height, "cm")
+        _finite_in(copied.weight, "kg")
+        assert copied.accept_outlier or not copied.outliers
+        assert 12 <= copied.bmi.magnitude <= 50 or copied.accept_outlier
 
 
 @pytest.mark.fuzz

@@ -8,7 +8,17 @@ import pint
 import pytest
 
 from dosing.errors import DosingError, MeasurementError
-from dosing.units import Quantity, parse_creatinine, parse_length, parse_mass, registry
+from dosing.units import (
+    Quantity,
+    UnitSystem,
+    as_entered,
+    parse_creatinine,
+    parse_length,
+    parse_mass,
+    parse_unit,
+    registry,
+    unit_system,
+)
 
 OTHER = pint.UnitRegistry()
 
@@ -87,9 +97,9 @@ def test_quantity_from_another_registry_with_the_wrong_dimension_is_refused():
 
 
 def test_quantity_from_another_registry_in_an_unknown_unit_is_refused():
-    """A foreign quantity in a unit dosing does not define (stone) is refused, not guessed."""
+    """A foreign quantity in a unit dosing does not define (grain) is refused, not guessed."""
     with pytest.raises(MeasurementError, match="weight"):
-        parse_mass(OTHER.Quantity(12, "stone"))
+        parse_mass(OTHER.Quantity(12, "grain"))
 
 
 def test_height_given_as_a_mass_names_both_dimensions():
@@ -227,3 +237,82 @@ def test_creatinine_of_the_wrong_kind_is_refused(value):
 def test_every_refusal_is_a_dosing_error():
     """MeasurementError is a DosingError, so callers catch one root."""
     assert issubclass(MeasurementError, DosingError)
+
+
+@pytest.mark.parametrize(
+    ("unit", "system"),
+    [
+        ("cm", UnitSystem.METRIC),
+        ("m", UnitSystem.METRIC),
+        ("mm", UnitSystem.METRIC),
+        ("kg", UnitSystem.METRIC),
+        ("g", UnitSystem.METRIC),
+        ("in", UnitSystem.IMPERIAL),
+        ("inches", UnitSystem.IMPERIAL),
+        ("ft", UnitSystem.IMPERIAL),
+        ("lb", UnitSystem.IMPERIAL),
+        ("lbs", UnitSystem.IMPERIAL),
+        ("oz", UnitSystem.IMPERIAL),
+        ("st", UnitSystem.IMPERIAL),
+        ("mg/dL", None),
+        ("µmol/L", None),
+        ("m²", None),
+    ],
+)
+def test_unit_systems_are_as_documented(unit, system):
+    """cm, m, mm, kg, g are metric; in, ft, lb, oz, st imperial; other units are neither."""
+    assert unit_system(parse_unit(unit, field="x")) is system
+
+
+@pytest.mark.parametrize(
+    ("kg", "text"), [(0.45359237, "1 lb"), (0.028349523125, "1 oz"), (6.35029318, "1 st")]
+)
+def test_pounds_ounces_and_stones_convert_exactly(kg, text):
+    """1 lb = 0.45359237 kg, 1 oz = 1/16 lb, 1 st = 14 lb."""
+    assert parse_mass(text).magnitude == pytest.approx(kg, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "system"),
+    [
+        ("176lb", "176 lb", UnitSystem.IMPERIAL),
+        ("  5 ft  9 in ", "5 ft 9 in", UnitSystem.IMPERIAL),
+        ("5'9\"", "5 ft 9 in", UnitSystem.IMPERIAL),
+        ("1,75 m", "1,75 m", UnitSystem.METRIC),
+        ("175", "175", None),
+        (175, "175", None),
+        (175.0, "175", None),
+        (79.83225712, "79.83225712", None),
+        (Quantity(176, "lb"), "176 lb", UnitSystem.IMPERIAL),
+        (OTHER.Quantity(69, "inch"), "69 in", UnitSystem.IMPERIAL),
+        ("97 umol/L", "97 umol/L", None),
+    ],
+)
+def test_as_entered_echoes_the_value_and_its_unit_system(value, text, system):
+    """as_entered keeps the number typed and the unit written; a bare number has no system."""
+    entered = as_entered(value, field="x")
+    assert (entered.text, entered.system) == (text, system)
+
+
+@pytest.mark.parametrize(
+    ("value", "parse"),
+    [
+        ("176lb", parse_mass),
+        (79.83225712, parse_mass),
+        (Quantity(154, "lb"), parse_mass),
+        ("5'9\"", parse_length),
+        ("1,75 m", parse_length),
+        (Quantity(69, "in"), parse_length),
+        (OTHER.Quantity(175.26 / 2.54, "inch"), parse_length),
+    ],
+)
+def test_entered_text_reads_back_to_the_same_quantity(value, parse):
+    """Reading an entered text again gives exactly the quantity the value gave."""
+    assert parse(as_entered(value, field="x").text) == parse(value)
+
+
+@pytest.mark.parametrize("value", [None, True, "", "tall", float("nan"), [1], "1" * 70])
+def test_as_entered_refuses_what_the_parser_refuses(value):
+    """Values the parser cannot read raise a MeasurementError naming the field."""
+    with pytest.raises(MeasurementError, match=r"^x must be"):
+        as_entered(value, field="x")

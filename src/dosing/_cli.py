@@ -500,7 +500,6 @@ def _cmd_bsa(args: argparse.Namespace) -> int:
     import json
 
     from dosing.bsa import BSAFormula
-    from dosing.notation import format_number
     from dosing.patient import Patient
 
     patient = Patient(height=args.height, weight=args.weight, accept_outlier=args.accept_outlier)
@@ -508,13 +507,12 @@ def _cmd_bsa(args: argparse.Namespace) -> int:
     if args.format == "json":
         _out(json.dumps({k: round(v, 4) for k, v in values.items()}, indent=2))
         return EXIT_OK
-    _out(
-        f"height {format_number(patient.height.magnitude)} cm, weight {format_number(patient.weight.magnitude)} kg"
-    )
+    shown = patient.describe()
+    _out(f"height {shown['height']}, weight {shown['weight']}")
     for formula in BSAFormula:
         default = "  (default)" if formula is BSAFormula.MOSTELLER else ""
         _out(f"{formula.label:<13} {values[formula.value]:.4f} m²{default}")
-    for note in patient.outliers:
+    for note in (*patient.outliers, *patient.assumed_units):
         _out(f"note: {note}")
     return EXIT_OK
 

@@ -32,10 +32,10 @@ def immutable(how: str = "dataclasses.replace(...)") -> Callable[[T], T]:
 
     def decorate(cls: T) -> T:
         def __setattr__(self: object, name: str, value: object) -> None:
-            raise ImmutableError(type(self).__name__, name, how)
+            raise ImmutableError.assignment(type(self).__name__, name, how)
 
         def __delattr__(self: object, name: str) -> None:
-            raise ImmutableError(type(self).__name__, name, how)
+            raise ImmutableError.assignment(type(self).__name__, name, how)
 
         cls.__setattr__ = __setattr__  # type: ignore[assignment]
         cls.__delattr__ = __delattr__  # type: ignore[assignment]

@@ -90,14 +90,20 @@ class FormatError(DosingError, ValueError):
 
 
 class ImmutableError(DosingError, AttributeError):
-    """An attempt to change a value that is immutable (a protocol, a schedule, a patient).
+    """An attempt to change a frozen value: a patient, a protocol, a schedule, a dose.
 
-    >>> print(ImmutableError("Protocol", "id"))
+    Values are never changed in place; derive a new one instead (``patient.replace(...)``,
+    ``protocol.model_copy(update=...)``). It is an :class:`AttributeError` too, as Python's
+    own frozen values raise.
+
+    >>> print(ImmutableError.assignment("Protocol", "id", "model_copy(update=...)"))
     Protocol.id must be left unchanged, got an assignment - values are immutable; derive a new one with model_copy(update=...)
     """
 
-    def __init__(self, kind: str, name: str, how: str = "model_copy(update=...)") -> None:
-        super().__init__(
+    @classmethod
+    def assignment(cls, kind: str, name: str, how: str) -> ImmutableError:
+        """The error for assigning to (or deleting) ``kind.name``, naming the way to derive."""
+        return cls(
             f"{kind}.{name}",
             "left unchanged",
             "an assignment",

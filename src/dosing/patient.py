@@ -10,11 +10,17 @@ measurement            adult plausibility range     hard limit, even with ``acce
 =====================  ===========================  =========================================
 height                 100 to 250 cm                30 to 300 cm
 weight                 30 to 250 kg                 1 to 700 kg
+BMI (weight/height²)   12 to 50 kg/m²               none beyond those of height and weight
 age                    18 to 120 years              0 to 130 years
 serum creatinine       0.1 to 25 mg/dL              0.01 to 100 mg/dL
 =====================  ===========================  =========================================
 
 The ranges are the project's screening limits for typing errors, not clinical facts.
+
+A bare number beside a measurement written in imperial units (``height="69 in"``,
+``weight=176``) is refused: the bare number would be read as kilograms, and nothing shows
+which unit was meant. The message offers the readings that are plausible. See
+:class:`dosing.units.UnitSystem` for which units belong to which system.
 
 >>> from dosing import Patient
 >>> p = Patient(height="175 cm", weight="80 kg")
@@ -24,6 +30,10 @@ The ranges are the project's screening limits for typing errors, not clinical fa
 Traceback (most recent call last):
   ...
 dosing.errors.PlausibilityError: height must be between 100 and 250 cm for an adult, got 69 cm (below 100 cm) - did you mean 69 in? If the value is right, pass accept_outlier=True (CLI: --accept-outlier)
+>>> Patient(height="69 in", weight=176)
+Traceback (most recent call last):
+  ...
+dosing.errors.MeasurementError: weight must be given with a unit when height is in imperial units (69 in), got '176' - did you mean 176 lb (79.83 kg) or 176 kg? Write the unit after the number
 """
 
 from __future__ import annotations
@@ -31,7 +41,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal, Self
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, Final, Literal, Self
 
 import pint
 from pydantic import (
@@ -48,17 +60,26 @@ from pydantic import (
 )
 
 from dosing.bsa import BSAFormula, bsa_m2
-from dosing.errors import DateError, DosingError, MeasurementError, PlausibilityError
+from dosing.errors import (
+    DateError,
+    DosingError,
+    ImmutableError,
+    MeasurementError,
+    PlausibilityError,
+)
 from dosing.units import (
     CREATININE_MOLAR_MASS_G_PER_MOL,
+    Entered,
     Quantity,
+    UnitSystem,
+    as_entered,
     parse_creatinine,
     parse_length,
     parse_mass,
     split_number_unit,
 )
 
-__all__ = ["PLAUSIBLE", "Patient"]
+__all__ = ["PLAUSIBLE", "PLAUSIBLE_BMI", "Patient"]
 
 #: Adult plausibility ranges: (low, high, unit, hard low, hard high).
 PLAUSIBLE: dict[str, tuple[float, float, str, float, float]] = {
@@ -68,6 +89,19 @@ PLAUSIBLE: dict[str, tuple[float, float, str, float, float]] = {
     "serum_creatinine": (0.1, 25.0, "mg/dL", 0.01, 100.0),
 }
 
+#: Adult plausibility range of the body-mass index in kg/m² (no hard limit of its own).
+PLAUSIBLE_BMI: Final = (12.0, 50.0)
+
+#: The fields that carry a unit, kept as entered for the outputs.
+_MEASUREMENTS: Final = ("height", "weight", "serum_creatinine")
+
+#: Readings offered for a bare number beside imperial units: (unit, factor to cm or kg).
+#: The first two are always named, plausible or not; the others only when plausible.
+_READINGS: Final[dict[str, tuple[tuple[str, float], ...]]] = {
+    "height": (("in", 2.54), ("cm", 1.0), ("ft", 30.48), ("m", 100.0), ("mm", 0.1)),
+    "weight": (("lb", 0.45359237), ("kg", 1.0), ("st", 6.35029318), ("g", 0.001)),
+}
+
 _OVERRIDE_HINT = "If the value is right, pass accept_outlier=True (CLI: --accept-outlier)"
 
 
@@ -75,8 +109,18 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
 
 
+def _exact(value: float) -> str:
+    """A measurement to the precision the arithmetic uses, without float noise.
+
+    Up to 4 decimals, trailing zeros dropped: ``175.26``, ``80``, ``79.8323`` (176 lb). The
+    value used is within 0.00005 of the one shown.
+    """
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
 def _quantity_text(q: pint.Quantity[float]) -> str:
-    return f"{_fmt(q.magnitude)} {q.units:~P}"
+    return f"{_exact(q.magnitude)} {q.units:~P}"
 
 
 def _unit_hint(field: str, value: float, raw: object) -> str:
@@ -183,6 +227,7 @@ class Patient(BaseModel):
     )
 
     _assumed_units: tuple[str, ...] = PrivateAttr(default=())
+    _entered: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
         """Validate ``data``; every failure is a :class:`~dosing.errors.DosingError`."""
@@ -198,19 +243,41 @@ class Patient(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _plausible(cls, data: Any, handler: ModelWrapValidatorHandler[Patient]) -> Patient:
+        if isinstance(data, Patient):  # model_validate() of a patient: validated already
+            return handler(data)
         try:
             self = handler(data)
         except ValidationError as err:  # model_validate() of something that is not a mapping
             raise _as_dosing_error(err, data if isinstance(data, dict) else {}) from None
         raw: dict[str, Any] = data if isinstance(data, dict) else {}
-        self._assumed_units = tuple(
-            f"{field} given without a unit, read as {unit}"
-            for field, unit in (("height", "cm"), ("weight", "kg"))
-            if _is_bare_number(raw.get(field))
+        entered = {
+            field: as_entered(raw[field], field=field)
+            for field in _MEASUREMENTS
+            if raw.get(field) is not None
+        }
+        _set_private(self, "_entered", {field: e.text for field, e in entered.items()})
+        _set_private(
+            self,
+            "_assumed_units",
+            tuple(
+                f"{field} given without a unit, read as {unit}"
+                for field, unit in (("height", "cm"), ("weight", "kg"))
+                if field in entered and entered[field].unit is None
+            ),
         )
+        _check_unit_systems(entered)
         accept = self.accept_outlier
         _check_range("height", self.height.magnitude, raw.get("height"), accept_outlier=accept)
         _check_range("weight", self.weight.magnitude, raw.get("weight"), accept_outlier=accept)
+        bmi = _bmi_outside(self)
+        if bmi is not None and not accept:
+            raise PlausibilityError(
+                "BMI",
+                f"between {_fmt(PLAUSIBLE_BMI[0])} and {_fmt(PLAUSIBLE_BMI[1])} kg/m² for an adult",
+                f"{bmi} from {_bmi_source(self)}",
+                "check the height, the weight and their units. If both are right, pass "
+                "accept_outlier=True (CLI: --accept-outlier)",
+            )
         if self.serum_creatinine is not None:
             _check_range(
                 "serum_creatinine",
@@ -238,6 +305,74 @@ class Patient(BaseModel):
                     "age", f"consistent with date_of_birth ({age} years)", str(self.age)
                 )
         return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse every assignment: a patient never changes; derive a new one instead."""
+        raise _immutable(name, "an assignment")
+
+    def __delattr__(self, name: str) -> None:
+        """Refuse every deletion, as assignments are refused."""
+        raise _immutable(name, "a deletion")
+
+    def replace(self, **changes: Any) -> Self:
+        """A new patient with ``changes``, validated and converted exactly like the constructor.
+
+        The measurements not changed are read again as they were entered, so a bare number
+        stays a bare number (and is checked beside the new values) and every check runs.
+
+        >>> p = Patient(height="5 ft 9 in", weight="176 lb")
+        >>> p.replace(weight="154 lb").describe()["weight"]
+        '154 lb = 69.8532 kg'
+        >>> p.replace(weight="154 kg")
+        Traceback (most recent call last):
+          ...
+        dosing.errors.PlausibilityError: BMI must be between 12 and 50 kg/m² for an adult, got 50.1 kg/m² (above 50 kg/m²) from height 5 ft 9 in = 175.26 cm and weight 154 kg - check the height, the weight and their units. If both are right, pass accept_outlier=True (CLI: --accept-outlier)
+        """
+        return self.model_copy(update=changes)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, a new patient made like :meth:`replace`.
+
+        Without ``update`` the copy is the same patient. With it, the patient's values as
+        entered and the update go through the constructor, so an update is validated,
+        converted and checked exactly as ``Patient(...)`` would (pydantic's own
+        ``model_copy(update=...)`` would skip all three).
+
+        >>> p = Patient(height="175 cm", weight="80 kg")
+        >>> p.model_copy(update={"weight": Quantity(154, "lb")}).describe()["weight"]
+        '154 lb = 69.8532 kg'
+        """
+        if update is None or (isinstance(update, Mapping) and not update):
+            return super().model_copy(deep=deep)
+        if not isinstance(update, Mapping):
+            raise DosingError(
+                "update", "a mapping of patient fields to values", type(update).__name__
+            )
+        for key in update:
+            if not isinstance(key, str):
+                raise DosingError(
+                    "update",
+                    "keyed by patient field names",
+                    repr(key),
+                    "known fields: " + ", ".join(_FIELD_NAMES),
+                )
+        inputs: dict[str, Any] = {name: getattr(self, name) for name in self.model_fields_set}
+        inputs.update(self._entered)
+        inputs.update(update)
+        return type(self)(**inputs)
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin types it by field
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """Build a patient from ``values``, validated like the constructor (never unchecked).
+
+        >>> Patient.model_construct(height="175 cm", weight=-80)
+        Traceback (most recent call last):
+          ...
+        dosing.errors.MeasurementError: weight must be between 1 and 700 kg, got -80 kg - this is outside what any patient can have; check the value and its unit
+        """
+        return cls(**values)
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
@@ -267,10 +402,28 @@ class Patient(BaseModel):
         return self.age
 
     @property
+    def bmi(self) -> pint.Quantity[float]:
+        """Body-mass index: weight / height², in kg/m².
+
+        >>> round(Patient(height="175 cm", weight="80 kg").bmi, 2)
+        <Quantity(26.12, 'kilogram / meter ** 2')>
+        """
+        return Quantity(_bmi(self), "kg/m**2")
+
+    @property
+    def entered(self) -> Mapping[str, str]:
+        """Each measurement as it was entered, before conversion (read-only).
+
+        >>> dict(Patient(height="69in", weight="176lb").entered)
+        {'height': '69 in', 'weight': '176 lb'}
+        """
+        return MappingProxyType(self._entered)
+
+    @property
     def outliers(self) -> tuple[str, ...]:
         """Notes for every value accepted outside its adult range by ``accept_outlier``.
 
-        >>> Patient(height="95 cm", weight="80 kg", accept_outlier=True).outliers
+        >>> Patient(height="95 cm", weight="40 kg", accept_outlier=True).outliers
         ('height 95 cm is outside the adult range 100 to 250 cm; accepted deliberately',)
         """
         notes = []
@@ -292,6 +445,12 @@ class Patient(BaseModel):
                     f"{field} {_fmt(value)} {unit} is outside the adult range "
                     f"{_fmt(low)} to {_fmt(high)} {unit}; accepted deliberately"
                 )
+        if _bmi_outside(self) is not None:
+            low, high = PLAUSIBLE_BMI
+            notes.append(
+                f"BMI {_bmi_text(_bmi(self))} kg/m² (from {_bmi_source(self)}) is outside the adult "
+                f"range {_fmt(low)} to {_fmt(high)} kg/m²; accepted deliberately"
+            )
         return tuple(notes)
 
     @property
@@ -306,14 +465,21 @@ class Patient(BaseModel):
     def describe(self) -> dict[str, str]:
         """The patient as an order header shows it: label to text, only fields that are set.
 
+        Each measurement is shown as entered, then as converted to the unit the arithmetic
+        uses, to the precision it uses (up to 4 decimals); a value entered in that unit, or
+        as a bare number, is shown once. The weight shown is the one mg/kg doses use.
+
         >>> Patient(height=175, weight=80, identifier="MRN 1").describe()["height"]
         '175 cm'
+        >>> d = Patient(height="5 ft 9 in", weight="176 lb", serum_creatinine="97 µmol/L").describe()
+        >>> d["height"], d["weight"], d["serum creatinine"]
+        ('5 ft 9 in = 175.26 cm', '176 lb = 79.8323 kg', '97 µmol/L = 1.0973 mg/dL')
         """
         out: dict[str, str] = {}
         if self.identifier is not None:
             out["identifier"] = self.identifier
-        out["height"] = _quantity_text(self.height)
-        out["weight"] = _quantity_text(self.weight)
+        out["height"] = self._shown("height", self.height)
+        out["weight"] = self._shown("weight", self.weight)
         if self.sex is not None:
             out["sex"] = self.sex
         if self.age is not None:
@@ -321,7 +487,7 @@ class Patient(BaseModel):
         if self.date_of_birth is not None:
             out["date of birth"] = self.date_of_birth.isoformat()
         if self.serum_creatinine is not None:
-            out["serum creatinine"] = _quantity_text(self.serum_creatinine)
+            out["serum creatinine"] = self._shown("serum_creatinine", self.serum_creatinine)
         if self.dialysis is not None:
             out["dialysis"] = "yes" if self.dialysis else "no"
         if self.outliers:
@@ -329,6 +495,101 @@ class Patient(BaseModel):
         if self.assumed_units:
             out["units assumed"] = "; ".join(self.assumed_units)
         return out
+
+    def _shown(self, field: str, quantity: pint.Quantity[float]) -> str:
+        """``176 lb = 79.8323 kg``; only the converted value when nothing was converted."""
+        converted = _quantity_text(quantity)
+        entered = self._entered.get(field)
+        if entered is None or entered == converted or _is_bare_number(entered):
+            return converted
+        return f"{entered} = {converted}"
+
+
+def _set_private(patient: Patient, name: str, value: object) -> None:
+    """Set a private attribute while the patient is being built (assignment is refused)."""
+    BaseModel.__setattr__(patient, name, value)
+
+
+def _immutable(name: str, attempt: str) -> ImmutableError:
+    example = f"{name}=..." if name in Patient.model_fields else "..."
+    return ImmutableError(
+        name,
+        "left unchanged (a Patient is immutable)",
+        attempt,
+        f"derive a new patient with patient.replace({example})",
+    )
+
+
+def _bmi(patient: Patient) -> float:
+    return float(patient.weight.magnitude / (patient.height.magnitude / 100) ** 2)
+
+
+def _bmi_outside(patient: Patient) -> str | None:
+    """``"57.3 kg/m² (above 50 kg/m²)"`` for a BMI outside the adult range, else ``None``."""
+    value = _bmi(patient)
+    low, high = PLAUSIBLE_BMI
+    if low <= value <= high:
+        return None
+    side = f"below {_fmt(low)}" if value < low else f"above {_fmt(high)}"
+    return f"{_bmi_text(value)} kg/m² ({side} kg/m²)"
+
+
+def _bmi_text(value: float) -> str:
+    """BMI to 0.1 kg/m², with more digits where 0.1 would round it onto a limit of the range."""
+    text = f"{value:.1f}"
+    if float(text) in PLAUSIBLE_BMI and float(text) != value:
+        return f"{value:.6g}"
+    return text
+
+
+def _bmi_source(patient: Patient) -> str:
+    """The measurements a BMI came from, as entered and converted."""
+    height = patient._shown("height", patient.height)
+    return f"height {height} and weight {patient._shown('weight', patient.weight)}"
+
+
+def _check_unit_systems(entered: Mapping[str, Entered]) -> None:
+    """Refuse a bare height or weight beside the other written in imperial units."""
+    for field, other in (("height", "weight"), ("weight", "height")):
+        mine, theirs = entered.get(field), entered.get(other)
+        if mine is None or theirs is None:
+            continue
+        if mine.unit is None and theirs.system is UnitSystem.IMPERIAL:
+            raise MeasurementError(
+                field,
+                f"given with a unit when {other} is in imperial units ({theirs.text})",
+                repr(mine.text),
+                _readings_hint(field, mine.text),
+            )
+
+
+def _readings_hint(field: str, text: str) -> str:
+    """The plausible readings of a bare number, and why the obvious others are not offered."""
+    number = float(text.replace(",", "."))
+    low, high, base, _, _ = PLAUSIBLE[field]
+    plausible: list[str] = []
+    implausible: list[str] = []
+    for index, (unit, factor) in enumerate(_READINGS[field]):
+        value = number * factor
+        shown = f"{_fmt(number)} {unit}" + ("" if unit == base else f" ({_fmt(value)} {base})")
+        if low <= value <= high:
+            plausible.append(shown)
+        elif index < 2:
+            implausible.append(shown)
+    parts = []
+    if plausible:
+        parts.append(f"did you mean {_one_of(plausible, 'or')}?")
+    if implausible:
+        parts.append(
+            f"{_one_of(implausible, 'and')} would be outside the adult range "
+            f"{_fmt(low)} to {_fmt(high)} {base}."
+        )
+    parts.append("Write the unit after the number")
+    return " ".join(parts)
+
+
+def _one_of(items: list[str], word: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 _BARE_NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?\s*$")

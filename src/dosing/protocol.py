@@ -236,10 +236,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise ImmutableError(type(self).__name__, name)
+        raise ImmutableError.assignment(type(self).__name__, name, "model_copy(update=...)")
 
     def __delattr__(self, name: str) -> None:
-        raise ImmutableError(type(self).__name__, name)
+        raise ImmutableError.assignment(type(self).__name__, name, "model_copy(update=...)")
 
 
 class Source(_Model):

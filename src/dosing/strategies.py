@@ -20,7 +20,6 @@ or ``min_kg``/``max_kg`` to widen or narrow it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dateutil.relativedelta import relativedelta
@@ -29,10 +28,10 @@ from hypothesis import strategies as st
 from dosing.bsa import BSAFormula
 from dosing.catalogue import builtin_protocols
 from dosing.dose import Basis, DoseRule, NearestIncrement, OralStrengths, VialBanding
-from dosing.patient import PLAUSIBLE, Patient
+from dosing.patient import PLAUSIBLE, PLAUSIBLE_BMI, Patient
 from dosing.protocol import Protocol
 from dosing.schedule import START_WINDOW_YEARS
-from dosing.units import Quantity
+from dosing.units import Quantity, UnitSystem, as_entered, parse_length, parse_mass
 
 if TYPE_CHECKING:
     import pint
@@ -224,8 +223,10 @@ def patients(
 
     ``height`` and ``weight`` replace the default measurement strategies
     (:func:`heights` and :func:`weights`; pass ``heights(text=True)`` to build from strings).
-    A serum creatinine never comes without age and sex: a protocol with a renal starting-dose
-    rule refuses that patient, since the clearance cannot be worked out.
+    Pairs that a patient refuses as a pair are left out: a BMI outside
+    :data:`dosing.patient.PLAUSIBLE_BMI`, and a bare number beside imperial units. A serum
+    creatinine never comes without age and sex: a protocol with a renal starting-dose rule
+    refuses that patient, since the clearance cannot be worked out.
 
     >>> from hypothesis import find
     >>> find(patients(), lambda p: p.sex == "female").sex
@@ -234,18 +235,36 @@ def patients(
     >>> p.age is not None and p.sex is not None
     True
     """
+    pairs = st.tuples(
+        height if height is not None else heights(),
+        weight if weight is not None else weights(),
+    ).filter(_pair_builds)
     sexes = st.sampled_from(["female", "male"])
     ages = st.integers(18, 100)
-    build = functools.partial(
-        st.builds,
-        Patient,
-        height=height if height is not None else heights(),
-        weight=weight if weight is not None else weights(),
-    )
     return st.one_of(
-        build(sex=st.none() | sexes, age=st.none() | ages),
-        build(sex=sexes, age=ages, serum_creatinine=measurement_strings("serum_creatinine")),
+        st.builds(_patient_from_pair, pairs, sex=st.none() | sexes, age=st.none() | ages),
+        st.builds(
+            _patient_from_pair,
+            pairs,
+            sex=sexes,
+            age=ages,
+            serum_creatinine=measurement_strings("serum_creatinine"),
+        ),
     )
+
+
+def _pair_builds(pair: tuple[Any, Any]) -> bool:
+    """False for a height and weight refused together: mixed units beside a bare number, or BMI."""
+    height, weight = as_entered(pair[0], field="height"), as_entered(pair[1], field="weight")
+    bare = [e for e in (height, weight) if e.unit is None]
+    if bare and UnitSystem.IMPERIAL in {height.system, weight.system}:
+        return False
+    bmi = parse_mass(pair[1]).magnitude / (parse_length(pair[0]).magnitude / 100) ** 2
+    return bool(PLAUSIBLE_BMI[0] <= bmi <= PLAUSIBLE_BMI[1])
+
+
+def _patient_from_pair(pair: tuple[Any, Any], **fields: Any) -> Patient:
+    return Patient(height=pair[0], weight=pair[1], **fields)
 
 
 def bsa_formulas() -> SearchStrategy[BSAFormula]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
@@ -29,10 +31,14 @@ from dosing.errors import MeasurementError
 
 if TYPE_CHECKING:
     import pint
+    from pint.facets.plain import PlainUnit
 
 __all__ = [
     "CREATININE_MOLAR_MASS_G_PER_MOL",
+    "Entered",
     "Quantity",
+    "UnitSystem",
+    "as_entered",
     "is_quantity",
     "parse_creatinine",
     "parse_length",
@@ -41,6 +47,7 @@ __all__ = [
     "parse_unit",
     "registry",
     "split_number_unit",
+    "unit_system",
 ]
 
 #: Molar mass of creatinine (C4H7N3O) used to convert µmol/L to mg/dL: 1 mg/dL = 88.4 µmol/L.
@@ -184,17 +191,7 @@ def parse_quantity(
     elif isinstance(value, str):
         quantity = _parse_text(value, field=field, constraint=constraint, default_unit=default_unit)
     elif is_quantity(value):
-        magnitude = getattr(value, "magnitude", None)
-        if not isinstance(magnitude, int | float) or isinstance(magnitude, bool):
-            raise MeasurementError(field, constraint, repr(value))
-        _finite_float(magnitude, field)
-        if getattr(value, "_REGISTRY", None) is reg:
-            quantity = value
-        else:  # a quantity from another registry: re-create it here, by its unit's name
-            unit_text = format(getattr(value, "units"), "D")  # noqa: B009
-            quantity = reg.Quantity(
-                float(magnitude), parse_unit(unit_text, field=field, constraint=constraint)
-            )
+        quantity = _own_quantity(value, field=field, constraint=constraint)
     else:
         raise MeasurementError(field, constraint, f"{type(value).__name__} {value!r}")
     if not math.isfinite(quantity.magnitude):
@@ -206,6 +203,21 @@ def parse_quantity(
     if not math.isfinite(converted.magnitude):  # finite in its own unit, not in ours
         raise MeasurementError(field, "a finite number", repr(value))
     return converted
+
+
+def _own_quantity(value: object, *, field: str, constraint: str) -> pint.Quantity[float]:
+    """A pint quantity with a real, finite magnitude, re-created in the shared registry."""
+    magnitude = getattr(value, "magnitude", None)
+    if not isinstance(magnitude, int | float) or isinstance(magnitude, bool):
+        raise MeasurementError(field, constraint, repr(value))
+    _finite_float(magnitude, field)
+    if getattr(value, "_REGISTRY", None) is registry():
+        return value  # type: ignore[return-value]
+    # a quantity from another registry: re-create it here, by its unit's name
+    unit_text = format(getattr(value, "units"), "D")  # noqa: B009
+    return registry().Quantity(
+        float(magnitude), parse_unit(unit_text, field=field, constraint=constraint)
+    )
 
 
 def _finite_float(value: float, field: str) -> float:
@@ -254,6 +266,112 @@ def _parse_text(
         return reg.Quantity(number, default_unit)
     unit = parse_unit(unit_text, field=field, constraint=constraint)
     return reg.Quantity(number, unit)
+
+
+class UnitSystem(StrEnum):
+    """The system of units a height or weight was written in.
+
+    * **metric**: the metre and the gram with any prefix - ``cm``, ``m``, ``mm``, ``kg``, ``g``;
+    * **imperial** (imperial and US customary, which agree on these units): ``in``, ``ft``,
+      feet and inches (``5 ft 9 in``, ``5'9"``), ``lb``, ``oz``, ``st``.
+
+    A bare number has no unit system of its own: it is read in the field's default unit
+    (cm, kg), which is metric. :class:`dosing.Patient` refuses a bare number beside a
+    measurement written in imperial units (see ``docs/measurements.md``).
+
+    >>> unit_system(parse_unit("lb", field="weight")), unit_system(parse_unit("mm", field="height"))
+    (<UnitSystem.IMPERIAL: 'imperial'>, <UnitSystem.METRIC: 'metric'>)
+    """
+
+    METRIC = "metric"
+    IMPERIAL = "imperial"
+
+
+_METRIC_BASES: Final = frozenset({"meter", "gram"})
+_IMPERIAL_UNITS: Final = frozenset({"inch", "foot", "pound", "ounce", "stone"})
+
+
+def unit_system(unit: PlainUnit) -> UnitSystem | None:
+    """The :class:`UnitSystem` of a length or mass unit; ``None`` for any other unit.
+
+    >>> unit_system(parse_unit("ft", field="height")), unit_system(parse_unit("mg/dL", field="x"))
+    (<UnitSystem.IMPERIAL: 'imperial'>, None)
+    """
+    name = format(unit, "D")
+    if not name.isalpha():  # a compound unit such as micromole / liter
+        return None
+    for prefix, base, _ in registry().parse_unit_name(name):
+        if base in _METRIC_BASES:
+            return UnitSystem.METRIC
+        if base in _IMPERIAL_UNITS and not prefix:
+            return UnitSystem.IMPERIAL
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    """A measurement as it was written, before any conversion.
+
+    ``text`` is the value as entered with its spacing made regular (``"176lb"`` becomes
+    ``"176 lb"``, ``5'9"`` becomes ``"5 ft 9 in"``); the number keeps the digits typed.
+    Reading ``text`` again gives the same quantity. ``unit`` is the unit written, ``None``
+    for a bare number (which the parser reads in the field's default unit).
+    """
+
+    text: str
+    unit: PlainUnit | None
+
+    @property
+    def system(self) -> UnitSystem | None:
+        """The unit system written, ``None`` for a bare number or a unit of neither system."""
+        return None if self.unit is None else unit_system(self.unit)
+
+
+def as_entered(value: object, *, field: str) -> Entered:
+    """Describe ``value`` as it was entered: its text and the unit written, unconverted.
+
+    ``value`` is anything :func:`parse_quantity` reads; what it refuses raises
+    :class:`~dosing.errors.MeasurementError` here too.
+
+    >>> as_entered("176lb", field="weight")
+    Entered(text='176 lb', unit=<Unit('pound')>)
+    >>> as_entered(" 5 ft  9 ", field="height").text, as_entered(175, field="height")
+    ('5 ft 9 in', Entered(text='175', unit=None))
+    >>> as_entered(Quantity(79.5, "kg"), field="weight").text
+    '79.5 kg'
+    """
+    constraint = "a number with a unit such as '175 cm' or '80 kg'"
+    if isinstance(value, bool) or value is None:
+        raise MeasurementError(field, constraint, repr(value))
+    if isinstance(value, int | float):
+        return Entered(_number_text(value, field), None)
+    if is_quantity(value):
+        quantity = _own_quantity(value, field=field, constraint=constraint)
+        return Entered(
+            f"{_number_text(quantity.magnitude, field)} {quantity.units:~P}", quantity.units
+        )
+    if not isinstance(value, str) or len(value) > _MAX_TEXT or not value.strip():
+        raise MeasurementError(field, constraint, _quoted(value)[:_MAX_TEXT])
+    compound = _FEET_INCHES.match(value)
+    if compound:
+        return Entered(f"{compound['ft']} ft {compound['inch']} in", registry().Unit("inch"))
+    match = _SINGLE.match(value)
+    if not match:
+        raise MeasurementError(field, constraint, repr(value), "write a number and a unit")
+    if not match["unit"]:
+        return Entered(match["num"], None)
+    unit = parse_unit(match["unit"], field=field, constraint=constraint)
+    return Entered(f"{match['num']} {' '.join(match['unit'].split())}", unit)
+
+
+def _number_text(value: float, field: str) -> str:
+    """A number as text that reads back to the same float: ``175``, ``79.83225712``."""
+    number = _finite_float(value, field)
+    if not math.isfinite(number):
+        raise MeasurementError(field, "a finite number", repr(value))
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
 
 
 def parse_length(value: object, *, field: str = "height") -> pint.Quantity[float]:

@@ -162,6 +162,7 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
     p = schedule.protocol
     patient = schedule.patient.model_dump(mode="json", exclude_none=True)
     patient["outliers"] = list(schedule.patient.outliers)
+    patient["entered"] = dict(schedule.patient.entered)  # as typed, before conversion
     return {
         "notice": head.notice,
         "generated": generated_text(generated_at),

@@ -1,0 +1,152 @@
+"""What a patient's facts say about a schedule, shown in every export.
+
+Hand-worked from ``shared/clinical-reference.md``: older patients (section 5: over 75 the labels
+allow dexamethasone 20 mg a week), oral strengths (section 4: lenalidomide capsules 2.5 to
+25 mg; cyclophosphamide 25 and 50 mg from its US labels, cited in the KCyD file), drug notes
+(section 10: 30-minute carfilzomib infusions for 20/56; daratumumab premedication 1-3 h
+before).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+import dosing
+from dosing.dose import OralStrengths
+from dosing.export import render
+from dosing.trace import NotDispensable, OlderPatientDose
+
+TODAY = dt.date(2026, 1, 1)
+START = dt.date(2026, 1, 5)
+FORMATS = ("csv", "md", "json", "html", "table", "ics")
+
+
+def _schedule(protocol: str, **kwargs: Any) -> dosing.Schedule:
+    patient = {"height": "175 cm", "weight": "80 kg"}
+    patient.update(kwargs.pop("patient", {}))
+    return dosing.build_schedule(
+        dosing.get_protocol(protocol),
+        dosing.Patient(**patient),
+        START,
+        cycles=kwargs.pop("cycles", 1),
+        today=TODAY,
+        **kwargs,
+    )
+
+
+def _everywhere(schedule: dosing.Schedule) -> dict[str, str]:
+    out = {}
+    for fmt in FORMATS:
+        data = render(schedule, fmt, generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        text = data.decode() if isinstance(data, bytes) else data
+        # unfold calendar lines and undo JSON/iCalendar/HTML escapes of the characters used here
+        if fmt == "md":
+            text = re.sub(r"\\([\\`*_{}\[\]()#+!|~])", r"\1", text)
+        out[fmt] = (
+            text.replace("\r\n ", "")
+            .replace("\\,", ",")
+            .replace("\\;", ";")
+            .replace("&#x27;", "'")
+            .replace("\\n", "\n")
+        )
+    return out
+
+
+@pytest.mark.parametrize(("age", "warned"), [(82, True), (76, True), (75, False), (60, False)])
+def test_an_older_patient_on_40_mg_is_warned_that_20_mg_is_allowed(age: int, warned: bool) -> None:
+    """Over 75 (the cut this library cites) with 40 mg a week, the labels' 20 mg is offered."""
+    schedule = _schedule("KRd", patient={"age": age})
+    alerts = [a for a in schedule.alerts if isinstance(a, OlderPatientDose)]
+    assert bool(alerts) is warned
+    if warned:
+        assert str(alerts[0]).startswith(
+            f"patient is {age} years old (over 75): the labels allow dexamethasone 20 mg per week"
+        )
+        assert str(alerts[0]).endswith(
+            "40 mg per week was chosen - to use the lower dose, choose dexamethasone = 20"
+        )
+
+
+def test_the_older_patient_warning_is_in_every_export() -> None:
+    """The warning reaches the CSV, Markdown, JSON, HTML, terminal table and calendar."""
+    for fmt, text in _everywhere(_schedule("KdD", patient={"age": 80})).items():
+        assert "patient is 80 years old (over 75)" in text, fmt
+
+
+def test_choosing_20_mg_silences_the_warning_and_the_header_says_why() -> None:
+    """With 20 mg chosen there is no warning; the age check line says it follows the rule."""
+    schedule = _schedule("KCyD", patient={"age": 80}, choices={"dexamethasone": 20})
+    assert not schedule.alerts
+    [line] = schedule.age_lines()
+    assert line.startswith("dexamethasone: age 80, over 75: dexamethasone 20 mg per week (chosen)")
+
+
+def test_without_an_age_the_header_says_it_was_not_checked() -> None:
+    """No age: the header says the older-patient dose was not checked."""
+    [line] = _schedule("D-KRd").age_lines()
+    assert line.startswith("dexamethasone: age not given, so not checked: over 75 years")
+
+
+def test_an_oral_dose_no_strength_makes_is_flagged_with_the_nearest() -> None:
+    """KCyD cyclophosphamide 300 mg/m² x 1.9720 m² = 591.6 mg: no 25/50 mg units make it;
+    the nearest dispensable doses are 575 mg and 600 mg."""
+    schedule = _schedule("KCyD")
+    cyclophosphamide = schedule.by_drug()["cyclophosphamide"][0]
+    assert cyclophosphamide.dose.final_mg == 591.6
+    [flag] = [e for e in cyclophosphamide.reasons if isinstance(e, NotDispensable)]
+    assert str(flag) == (
+        "no whole number of 25, 50 mg units makes 591.6 mg; nearest dispensable: "
+        "575 mg (11 × 50 mg + 1 × 25 mg) or 600 mg (12 × 50 mg)"
+    )
+    for fmt, text in _everywhere(schedule).items():
+        assert "no whole number of 25, 50 mg units makes 591.6 mg" in text, fmt
+
+
+def test_strengths_rounding_has_no_hidden_unit_limit() -> None:
+    """Rounding to whole tablets takes as many as the dose needs (12 x 50 mg), and says so."""
+    policy = OralStrengths((25, 50), tolerance=0.10)
+    schedule = _schedule("KCyD", rounding={"cyclophosphamide": policy})
+    dose = schedule.by_drug()["cyclophosphamide"][0].dose
+    assert dose.final_mg == 600.0
+    assert not any(isinstance(e, NotDispensable) for e in dose.events)
+    assert "any number per dose" in policy.describe()
+
+
+def test_doses_the_strengths_make_are_not_flagged() -> None:
+    """Lenalidomide 25 mg (and the renal 15 mg) are whole capsules: no flag."""
+    for patient in ({}, {"age": 82, "sex": "female", "weight": "60 kg", "serum_creatinine": "2.4 mg/dL"}):
+        schedule = _schedule("KRd", patient=patient)
+        assert not any(
+            isinstance(e, NotDispensable) for a in schedule.administrations for e in a.reasons
+        )
+
+
+def test_drug_notes_reach_every_export_and_each_event_of_that_drug() -> None:
+    """The protocol's drug notes are in every export, and in every calendar event with the drug."""
+    schedule = _schedule("D-KRd")
+    for fmt, text in _everywhere(schedule).items():
+        assert "30-minute infusion (20/56 regimen)" in text, fmt
+        assert "Premedicate 1-3 h before every infusion" in text, fmt
+    ics = _everywhere(schedule)["ics"]
+    events = ics.split("BEGIN:VEVENT")[1:]
+    for event in events:
+        if "carfilzomib" in event.split("DESCRIPTION:")[0]:
+            assert "protocol note: 30-minute infusion" in event
+
+
+def test_premedication_to_order_is_listed_in_every_export() -> None:
+    """KRd cycle 1 days 2, 9, 16: carfilzomib without dexamethasone, listed with the rule."""
+    schedule = _schedule("KRd")
+    assert [(d.cycle, d.day, d.date.isoformat()) for d in schedule.premedication] == [
+        (1, 2, "2026-01-06"),
+        (1, 9, "2026-01-13"),
+        (1, 16, "2026-01-20"),
+    ]
+    for fmt, text in _everywhere(schedule).items():
+        assert "2026-01-13 C1 D9: carfilzomib needs a corticosteroid" in text or (
+            fmt == "json" and '"day": 9' in text and "premedication_needed" in text
+        ), fmt

@@ -7,15 +7,17 @@ docs/property-testing.md) for a longer run.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import dosing
 from dosing._cli import main
+from dosing.export import render
 from dosing.protocol import loads_protocol, parse_protocol
 from tests.test_validate import VALID
 
@@ -227,3 +229,47 @@ def test_build_schedule_never_gives_anything_but_a_schedule_or_a_dosing_error(
         return
     assert schedule.administrations
     assert all(a.dose.final_mg > 0 for a in schedule.administrations)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dose=st.builds("{} {}".format, st.floats(1e-4, 2e4), st.sampled_from(["mg", "mg/m2", "mg/kg"])),
+    cap=st.none() | st.builds("{} m2".format, st.floats(0.5, 3.5)),
+    maximum=st.none() | st.builds("{} mg".format, st.floats(1e-4, 2e4)),
+    length=st.integers(1, 365),
+    data=st.data(),
+)
+def test_what_validation_accepts_always_schedules(
+    dose: str, cap: str | None, maximum: str | None, length: int, data: st.DataObject
+) -> None:
+    """A protocol with quantities near and beyond the plausibility limits either loads and
+    then schedules a typical patient with positive finite doses and every export renders, or
+    is refused at load with a ProtocolError - never in between."""
+    raw = tomllib.loads(VALID)
+    days = data.draw(st.lists(st.integers(1, length), min_size=1, max_size=40, unique=True))
+    carfilzomib = raw["drugs"][0]
+    carfilzomib.update(dose=dose, schedule=[{"cycles": "1+", "days": days}])
+    carfilzomib.pop("bsa_cap")
+    if cap is not None:
+        carfilzomib["bsa_cap"] = cap
+    if maximum is not None:
+        carfilzomib["max_dose"] = maximum
+    raw["drugs"][1]["schedule"] = [{"cycles": "1+", "days": [1]}]
+    raw["cycle_length_days"] = length
+    raw["cycles"] = {"default": data.draw(st.integers(1, 120))}
+    raw["step_up"] = []
+    try:
+        protocol = parse_protocol(raw)
+    except dosing.ProtocolError:
+        return
+    event("loaded")
+    schedule = dosing.build_schedule(
+        protocol, dosing.Patient(height="175 cm", weight="80 kg"), "2026-01-05", today=TODAY
+    )
+    assert all(0 < a.dose.final_mg < 1e6 for a in schedule.administrations)
+    json.loads(render(schedule, "json"), parse_constant=_no_constants)
+    assert render(schedule, "html")
+
+
+def _no_constants(name: str) -> object:
+    raise AssertionError(f"JSON must not hold {name}")

@@ -88,7 +88,12 @@ def test_kdd_twenty_mg_a_week_is_once_weekly() -> None:
 def test_kd_weekly_dexamethasone_drops_day_22_from_cycle_10() -> None:
     """Kd weekly as labelled: days 1, 8, 15, 22 in cycles 1-9, days 1, 8, 15 from cycle 10."""
     plan = _plan("Kd-weekly", 11)
-    for cycle, days in ((1, [1, 8, 15, 22]), (9, [1, 8, 15, 22]), (10, [1, 8, 15]), (11, [1, 8, 15])):
+    for cycle, days in (
+        (1, [1, 8, 15, 22]),
+        (9, [1, 8, 15, 22]),
+        (10, [1, 8, 15]),
+        (11, [1, 8, 15]),
+    ):
         assert [d.day for d in plan.in_cycle(cycle) if d.drug == "dexamethasone"] == days
 
 

@@ -118,7 +118,10 @@ def test_strengths_rounding_has_no_hidden_unit_limit() -> None:
 
 def test_doses_the_strengths_make_are_not_flagged() -> None:
     """Lenalidomide 25 mg (and the renal 15 mg) are whole capsules: no flag."""
-    for patient in ({}, {"age": 82, "sex": "female", "weight": "60 kg", "serum_creatinine": "2.4 mg/dL"}):
+    for patient in (
+        {},
+        {"age": 82, "sex": "female", "weight": "60 kg", "serum_creatinine": "2.4 mg/dL"},
+    ):
         schedule = _schedule("KRd", patient=patient)
         assert not any(
             isinstance(e, NotDispensable) for a in schedule.administrations for e in a.reasons

@@ -163,6 +163,56 @@ BROKEN = [
         ('route = "PO"\nsources', 'route = "PO"\nbsa_cap = "2 m2"\nsources'),
         "drugs.dexamethasone.bsa_cap: must be used only with a mg/m² dose, got a mg dose",
     ),
+    # quantities checked for dimension and a plausible range at load (issue: values that
+    # validated and then dosed wrongly)
+    (
+        "BSA cap in mm²",
+        ('bsa_cap = "2.2 m2"', 'bsa_cap = "2.2 mm2"'),
+        "drugs.carfilzomib.bsa_cap: bsa_cap must be between 1 and 3 m²",
+    ),
+    (
+        "BSA cap without a unit",
+        ('bsa_cap = "2.2 m2"', 'bsa_cap = "2.2"'),
+        "drugs.carfilzomib.bsa_cap: bsa_cap must be an area",
+    ),
+    (
+        "BSA cap in an unknown unit",
+        ('bsa_cap = "2.2 m2"', 'bsa_cap = "2.2 M2"'),
+        "drugs.carfilzomib.bsa_cap",
+    ),
+    (
+        "huge dose",
+        ('dose = "70 mg/m2"', 'dose = "1e308 mg"'),
+        "drugs.carfilzomib.dose: dose must be between 0.001 and 10,000 mg",
+    ),
+    (
+        "tiny dose",
+        ('dose = "70 mg/m2"', 'dose = "0.00001 mg/m2"'),
+        "dose must be between 0.001 and 5,000 mg/m²",
+    ),
+    (
+        "far negative day",
+        ("days = [1, 8, 15] }", "days = [-800000] }"),
+        "days must be day -60 or later",
+    ),
+    (
+        "huge maximum dose",
+        ('bsa_cap = "2.2 m2"', 'bsa_cap = "2.2 m2"\nmax_dose = "1e9 mg"'),
+        "max_dose must be between 0.001 and 10,000 mg",
+    ),
+    (
+        "choice outside the range",
+        ("allowed = [20, 40]\ndefault = 40", "allowed = [20, 40, 1e12]\ndefault = 40"),
+        "choices.dexamethasone: allowed must be between 0.001 and 10,000 mg",
+    ),
+    (
+        "a format 2 key in a format 1 file",
+        (
+            'sources = ["SEED"]\nschedule = [{ cycles = "1+", days = [1, 8, 15, 22] }]',
+            'sources = ["SEED"]\nroles = ["corticosteroid"]\nschedule = [{ cycles = "1+", days = [1, 8, 15, 22] }]',
+        ),
+        "drugs.dexamethasone.roles: needs format = 2",
+    ),
 ]
 
 
@@ -327,3 +377,32 @@ def test_a_huge_day_list_is_refused_quickly() -> None:
     days = ",".join(str(d) for d in range(1, 40_000))
     problems = _problems(VALID.replace("days = [1, 8, 15] }", f"days = [{days}] }}"))
     assert any("days must be at most 400 days, got 39999 entries" in p for p in problems)
+
+
+CHOICE_CAP = VALID.replace('dose = "70 mg/m2"\n', "").replace(
+    "[choices.dexamethasone]",
+    '[choices.carfilzomib]\nunit = "mg/m2"\nallowed = [56, 70]\ndefault = 70\n\n[choices.dexamethasone]',
+)
+
+
+def test_caps_are_checked_when_a_choice_gives_the_dose() -> None:
+    """A BSA cap in the wrong unit is refused also for a drug whose dose a choice gives."""
+    assert loads_protocol(CHOICE_CAP).drug("carfilzomib").bsa_cap == 2.2
+    problems = _problems(CHOICE_CAP.replace('bsa_cap = "2.2 m2"', 'bsa_cap = "2.2 mm2"'))
+    assert any("bsa_cap must be between 1 and 3 m²" in p for p in problems)
+
+
+def test_a_protocol_whose_schedule_would_exhaust_the_machine_is_refused() -> None:
+    """365-day cycles of a daily drug for 120 cycles would hold 43,800 administrations: the
+    cycle counts are refused, naming the bound of 10,000."""
+    text = (
+        VALID.replace("cycle_length_days = 28", "cycle_length_days = 365")
+        .replace("default = 2\nmaximum = 6", "default = 120\nmaximum = 120")
+        .replace("days = [1, 8, 15, 22] }", 'days = "1-365" }')
+    )
+    problems = _problems(text)
+    assert any(
+        p.startswith("cycles.default: must be at most 27, got 120")
+        and "more than the 10,000 a schedule may have" in p
+        for p in problems
+    ), problems

@@ -6,7 +6,7 @@ actual body weight, or flat, with an optional BSA cap (carfilzomib: 2.2 m²) and
 step: the measurement used and its formula, any cap, the calculated value, the rounding policy
 and what it did, and the final value.
 
-Without a rounding policy a dose is *reported* to 0.1 mg (0.01 mg under 1 mg); the unrounded
+Without a rounding policy a dose is *reported* to 0.1 mg (finer under 1 mg); the unrounded
 value is kept. Rounding is opt-in (:class:`NearestIncrement`, :class:`OralStrengths`,
 :class:`VialBanding`) and a rounding that would move a dose beyond its tolerance is refused:
 the trace says so and the dose stays unrounded.
@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from dosing.bsa import BSAFormula
 from dosing.errors import MeasurementError, RoundingError
-from dosing.notation import format_amount, format_number, report_precision, round_half_up
+from dosing.notation import (
+    format_amount,
+    format_number,
+    report_decimals,
+    report_precision,
+    round_half_up,
+)
 from dosing.trace import (
     BSACapped,
     Event,
@@ -499,7 +505,8 @@ class Dose:
 
     ``calculated_mg`` is rate × measurement after any BSA cap and maximum dose, unrounded;
     ``final_mg`` is what is given: the rounded value when a rounding was applied, otherwise
-    ``calculated_mg`` reported to 0.1 mg (0.01 mg under 1 mg). ``events`` says why the dose
+    ``calculated_mg`` reported to 0.1 mg (finer under 1 mg; see
+    :func:`~dosing.notation.report_precision`). ``events`` says why the dose
     differs from rate × measurement (:mod:`dosing.trace`).
     """
 
@@ -534,8 +541,8 @@ class Dose:
 
     @property
     def text(self) -> str:
-        """The dose written per ISMP (``110.4 mg``)."""
-        return format_amount(self.final_mg, "mg")
+        """The dose written per ISMP (``110.4 mg``, ``0.06 mg``)."""
+        return format_amount(self.final_mg, "mg", decimals=max(2, report_decimals(self.final_mg)))
 
     @property
     def basis(self) -> str:

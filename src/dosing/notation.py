@@ -16,7 +16,15 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-__all__ = ["format_amount", "format_number", "plain_number", "report_precision", "round_half_up"]
+__all__ = [
+    "REPORTING",
+    "format_amount",
+    "format_number",
+    "plain_number",
+    "report_decimals",
+    "report_precision",
+    "round_half_up",
+]
 
 _UNIT_SPELLING = {
     "U": "units",
@@ -49,13 +57,33 @@ def round_half_up(value: float, step: float) -> float:
         return float(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum)
 
 
-def report_precision(mg: float) -> float:
-    """The step a dose is reported to without a rounding policy: 0.1 mg, or 0.01 under 1 mg.
+#: How a dose is reported without a rounding policy, as text for outputs.
+REPORTING = "0.1 mg (0.01 mg under 1 mg, 0.001 mg under 0.1 mg, 0.0001 mg under 0.01 mg)"
 
-    >>> report_precision(110.43), report_precision(0.456)
-    (0.1, 0.01)
+
+def report_precision(mg: float) -> float:
+    """The step a dose is reported to without a rounding policy (see :data:`REPORTING`).
+
+    A small dose keeps two significant figures or more, so that it never reads as 0 mg.
+
+    >>> report_precision(110.43), report_precision(0.456), report_precision(0.06), report_precision(0.003)
+    (0.1, 0.01, 0.001, 0.0001)
     """
-    return 0.01 if abs(mg) < 1 else 0.1
+    size = abs(mg)
+    if size >= 1:
+        return 0.1
+    if size >= 0.1:
+        return 0.01
+    return 0.001 if size >= 0.01 else 0.0001
+
+
+def report_decimals(mg: float) -> int:
+    """The decimals of :func:`report_precision` for ``mg`` (1 to 4).
+
+    >>> report_decimals(110.4), report_decimals(0.0012)
+    (1, 4)
+    """
+    return {0.1: 1, 0.01: 2, 0.001: 3}.get(report_precision(mg), 4)
 
 
 def format_number(value: float, *, decimals: int = 2) -> str:

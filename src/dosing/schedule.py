@@ -31,7 +31,7 @@ from dosing._frozen import immutable
 from dosing.bsa import BSAFormula, WeightPolicy
 from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
 from dosing.errors import DateError, ScheduleError
-from dosing.notation import format_amount
+from dosing.notation import REPORTING, format_amount
 from dosing.plan import (
     Plan,
     build_plan,
@@ -383,7 +383,7 @@ class Schedule:
         for drug, policy in self.rounding.items():
             notes.append(f"rounding for {drug}: {policy.describe()}")
         if not self.rounding:
-            notes.append("rounding: none; doses reported to 0.1 mg (0.01 mg under 1 mg)")
+            notes.append(f"rounding: none; doses reported to {REPORTING}")
         notes.extend(f"patient: {o}" for o in self.patient.outliers)
         notes.extend(f"patient: {a}" for a in self.patient.assumed_units)
         return tuple(notes)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dosing.errors import DateError
-from dosing.notation import format_amount, plain_number
+from dosing.notation import format_amount, plain_number, report_decimals
 from dosing.protocol import Protocol
 from dosing.schedule import VERIFICATION_NOTICE, Administration, Schedule
 
@@ -142,7 +142,7 @@ def row(admin: Administration) -> Row:
         cycle=admin.cycle,
         day=admin.day,
         drug=admin.drug,
-        dose=plain_number(dose.final_mg, decimals=2),
+        dose=plain_number(dose.final_mg, decimals=max(2, report_decimals(dose.final_mg))),
         unit="mg",
         route=admin.route,
         basis=dose.basis,

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 
 from dosing.export._common import COLUMNS, Header, header, rows
-from dosing.notation import format_amount, format_number
+from dosing.notation import format_amount, format_number, report_decimals
 from dosing.schedule import Administration, Schedule
 
 __all__ = ["escape", "to_html"]
@@ -219,7 +219,9 @@ def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
                 cells = []
                 # data columns hold plain numbers; a page people read writes doses per ISMP
                 shown = {
-                    "dose": format_number(admin.dose.final_mg),
+                    "dose": format_number(
+                        admin.dose.final_mg, decimals=max(2, report_decimals(admin.dose.final_mg))
+                    ),
                     "calculated": format_number(admin.dose.calculated_mg, decimals=4),
                 }
                 for name, text in zip(COLUMNS, r.cells(), strict=True):

@@ -306,13 +306,27 @@ def _int_arg(name: str) -> Callable[[str], int]:
 # -- commands --------------------------------------------------------------------------------
 
 
-def _extra_protocols(paths: Sequence[str]) -> list[Any]:
-    """The protocols of every ``--protocol-file``; a path that holds none is an error."""
+def _extra_protocols(paths: Sequence[str], name: str | None = None) -> list[Any]:
+    """The protocols of every ``--protocol-file``; a path that holds none is an error.
+
+    A protocol named by the path of a ``.toml`` file (``dosing calendar my.toml ...``) is
+    loaded as if given with ``--protocol-file``.
+    """
     from dosing.catalogue import load_protocols
     from dosing.errors import DosingError
 
+    if name is not None and name.lower().endswith(".toml") and name not in paths:
+        if not Path(name).is_file():
+            raise DosingError(
+                "protocol", "a known id or alias, or a protocol file", repr(name), "no such file"
+            )
+        paths = [*paths, name]
     found: list[Any] = []
     for path in paths:
+        if not path.strip():
+            raise DosingError(
+                "--protocol-file", "a path to a protocol file or folder", "an empty value"
+            )
         if not Path(path).exists():
             raise DosingError(
                 "--protocol-file", "an existing protocol file or folder", repr(path), "no such path"
@@ -330,9 +344,19 @@ def _extra_protocols(paths: Sequence[str]) -> list[Any]:
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
-    from dosing.catalogue import builtin_protocols
+    from dosing.catalogue import builtin_protocols, clashes
+    from dosing.errors import DosingError
 
-    found = [*_extra_protocols(args.protocol_file), *builtin_protocols()]
+    extra = _extra_protocols(args.protocol_file)
+    problems = [f"{origin}: {m}" for origin, messages in clashes(extra).items() for m in messages]
+    if problems:
+        raise DosingError(
+            "--protocol-file",
+            "protocols that do not answer to the same name",
+            "; ".join(problems),
+            "rename the id or alias in the file",
+        )
+    found = [*extra, *builtin_protocols()]
     rows = [("id", "name", "setting", "cycle", "cycles")]
     for p in found:
         rows.append((p.id, p.name, p.setting, f"{p.cycle_length_days} days", p.cycles_text()))
@@ -351,7 +375,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from dosing.catalogue import get_protocol
     from dosing.export.show import protocol_text
 
-    protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
+    protocol = get_protocol(
+        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
+    )
     _out(protocol_text(protocol), end="")
     return EXIT_OK
 
@@ -430,7 +456,9 @@ def _schedule(args: argparse.Namespace) -> Schedule:
     from dosing.catalogue import get_protocol
     from dosing.schedule import build_schedule
 
-    protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
+    protocol = get_protocol(
+        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
+    )
     patient = _patient(args)
     return build_schedule(
         protocol,
@@ -569,7 +597,9 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
     )
     from dosing.errors import DosingError, OutputError
 
-    protocol = get_protocol(args.protocol, extra=_extra_protocols(args.protocol_file))
+    protocol = get_protocol(
+        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
+    )
     generated_at = _generated_at(args.generated_at)
     kind = _cohort_output_kind(args.output, EXTENSIONS)
     if kind == "csv" and args.format not in (None, "csv"):

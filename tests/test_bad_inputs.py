@@ -326,7 +326,7 @@ CLI_CASES = [
     (_replace(GOOD, "--height", "nan"), "height must be a length"),
     (_replace(GOOD, "--height", "inf cm"), "height must be a length"),
     (_replace(GOOD, "--height", "1e999"), "height must be a finite number"),
-    (_replace(GOOD, "--height", ""), "height must be a length"),
+    (_replace(GOOD, "--height", ""), "--height must be given a value, got an empty string"),
     (_replace(GOOD, "--height", "abc"), "height must be a length"),
     (
         _replace(GOOD, "--height", "175kg"),

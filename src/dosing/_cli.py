@@ -103,7 +103,7 @@ def _add_patient_options(p: argparse.ArgumentParser, *, start: bool = True) -> N
         p.add_argument("--start", required=True, help="cycle 1 day 1 as YYYY-MM-DD")
     p.add_argument("--id", dest="identifier", help="patient identifier shown in the header")
     p.add_argument("--sex", choices=["female", "male"], help="recorded in the header")
-    p.add_argument("--age", type=int, help="age in years, recorded in the header")
+    p.add_argument("--age", type=_int_arg("--age"), help="age in years, recorded in the header")
     p.add_argument("--creatinine", help="serum creatinine with unit: 1.1mg/dL or 97umol/L")
     p.add_argument(
         "--accept-outlier",

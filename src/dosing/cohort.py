@@ -713,8 +713,11 @@ def write_cohort_files(
 
     Names come from :func:`safe_file_name` and are made unique within the run (``P1``,
     ``P1-2``; compared without case, for case-insensitive file systems). Each file is written
-    atomically; an existing file is replaced only with ``force``, otherwise that patient is
-    rejected.
+    atomically and created exclusively: an existing file - even one another run created a
+    moment ago - is replaced only with ``force``, otherwise that patient is rejected. A
+    symbolic link in the folder is never written through, even with ``force`` (the patient
+    is rejected), so no patient's data can land outside the folder; nor is a read-only file
+    replaced.
 
     >>> import datetime as dt, tempfile
     >>> from dosing import get_protocol
@@ -744,7 +747,12 @@ def write_cohort_files(
                 name = f"{base}-{n}"
             taken.add(name.lower())
             try:
-                write_atomic(target / f"{name}.{suffix}", draw(result.schedule), force=force)
+                write_atomic(
+                    target / f"{name}.{suffix}",
+                    draw(result.schedule),
+                    force=force,
+                    follow_symlinks=False,
+                )
             except OutputError as err:
                 result = Rejected(result.line, result.identifier, str(err))
             else:

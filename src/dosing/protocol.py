@@ -680,21 +680,20 @@ def loads_protocol(text: str, *, origin: str = "<string>") -> Protocol:
 
 def load_protocol(path: str | Path) -> Protocol:
     """Load and validate one protocol file (TOML)."""
+    from dosing._files import os_reason, read_limited
+
     p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ProtocolError(
-                str(p),
-                [Problem("", f"the file must be at most {MAX_FILE_BYTES} bytes, got {size}")],
-            )
-        raw = p.read_bytes()
+    try:  # read with a hard limit: /dev/zero or a pipe claims a size of 0 and never ends
+        raw = read_limited(p, MAX_FILE_BYTES)
+    except DosingError:
+        problem = f"the file must be at most {MAX_FILE_BYTES} bytes, got more"
+        raise ProtocolError(str(p), [Problem("", problem)]) from None
     except OSError as err:
         raise DosingError(
-            "protocol file", "a readable file", f"{str(p)!r} ({err.strerror})"
+            "protocol file", "a readable file", f"{str(p)!r} ({os_reason(err)})"
         ) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # a byte order mark is not content
     except UnicodeDecodeError:
         raise ProtocolError(str(p), [Problem("", "the file must be UTF-8 text")]) from None
     return loads_protocol(text, origin=str(p))

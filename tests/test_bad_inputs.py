@@ -830,6 +830,18 @@ def test_creation_stays_exclusive_without_hard_links(
     assert _temporary_files(tmp_path) == []
 
 
+def test_a_loop_of_links_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o through links that point at each other exits 2 in one line, even with --force."""
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    assert main([*GOOD, "-o", str(tmp_path / "a.csv"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "the links loop" in err
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 @pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
 def test_force_never_replaces_a_read_only_file(

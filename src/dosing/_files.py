@@ -153,7 +153,9 @@ def check_output(path: str | Path, *, force: bool = False, follow_symlinks: bool
         if not follow_symlinks:
             raise _link_refused(shown)
         target = Path(os.path.realpath(target))
-        return check_output(target, force=force)
+        found = _status(target, shown, os.lstat)
+        if found is not None and stat.S_ISLNK(found.st_mode):  # a loop of links
+            raise OutputError("output", "a link that leads to a file", shown, "the links loop")
     if found is not None:
         _check_existing(found, shown, force)
     folder = target.parent if str(target.parent) else Path(".")

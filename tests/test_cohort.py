@@ -585,3 +585,27 @@ def test_write_cohort_files_renders_each_patient(tmp_path):
 def test_safe_file_name(identifier, name):
     """Ids become portable file names: no separators, no dot files, no device names."""
     assert safe_file_name(identifier) == name
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that gives one byte per read, so that every line end is split across reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        head, self._data = self._data[:1], self._data[1:]
+        return head
+
+
+def test_line_ends_split_across_reads_are_read_once():
+    """LF, CRLF and CR alone end one line each, even when a CRLF is split between two reads."""
+    from dosing.cohort import _text_lines
+
+    data = b"a\r\nb\rc\nd\r\r\ne\r"
+    expected = ["a\n", "b\n", "c\n", "d\n", "\n", "e\n"]
+    assert list(_text_lines(io.BytesIO(data))) == expected
+    assert list(_text_lines(_Trickle(data))) == expected  # type: ignore[arg-type]

@@ -255,7 +255,8 @@ def test_text_filters_leave_no_control_or_bidi_character(text: str) -> None:
 def test_csv_cells_are_one_line_and_never_a_formula(cells: list[str]) -> None:
     """Any cells, made safe and written as a CSV record, give one line with no formula piece."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([csv_cell(c) for c in cells])
+    safe = [csv_cell(c, first=i == 0) for i, c in enumerate(cells)]
+    csv.writer(out, lineterminator="\r\n").writerow(safe)
     record = out.getvalue()
     assert record.count("\r\n") == 1
     assert record.endswith("\r\n")

@@ -101,7 +101,7 @@ def message(text: str) -> str:
     return " ".join(one_line(str(text)).split())
 
 
-def spreadsheet_text(text: str) -> str:
+def spreadsheet_text(text: str, *, first: bool = True, whole_line: bool = False) -> str:
     """One-line text that no spreadsheet reads as a formula, whatever it splits lines at.
 
     A spreadsheet may split a CSV line at commas, semicolons or tabs (many European
@@ -109,12 +109,19 @@ def spreadsheet_text(text: str) -> str:
     (after any spaces or quotes) as a formula. So every place a piece can start - the start
     of the text, and just after each ``,``, ``;`` or tab - gets a ``'`` if what follows
     would start a formula, or (after a separator) if it starts with a quote, which would
-    open a field that runs on over separators and line ends. A piece that is only a number
-    (``-5``) is left as it is. The text is first made one line (:func:`one_line`), so it
-    never starts a new record either.
+    open a field that runs on over separators and line ends. The text is first made one
+    line (:func:`one_line`), so it never starts a new record either.
 
-    >>> spreadsheet_text("=HYPERLINK(1)"), spreadsheet_text("-5"), spreadsheet_text("P1;=1+1")
-    ("'=HYPERLINK(1)", '-5', "P1;'=1+1")
+    A piece that is only a number (``-5``) is left as it is - if it is one under every
+    split that starts it: ``first`` says the text starts its line (a CSV record's first
+    cell), so that a semicolon or tab split starts a piece there too; ``whole_line`` says
+    it ends its line (a ``#`` comment). In a cell, a piece after a ``;`` or tab that reaches
+    the cell's end runs on into the next cells, so it is never taken for a number.
+
+    >>> spreadsheet_text("=HYPERLINK(1)"), spreadsheet_text("P1;=1+1"), spreadsheet_text("-5")
+    ("'=HYPERLINK(1)", "P1;'=1+1", "'-5")
+    >>> spreadsheet_text("-5", first=False), spreadsheet_text("-5", whole_line=True)
+    ('-5', '-5')
     >>> spreadsheet_text('x,"=cmd", days -5, -4'), spreadsheet_text("x\\t@SUM")
     ('x,\\'"=cmd", days -5, -4', 'x @SUM')
     """
@@ -122,22 +129,29 @@ def spreadsheet_text(text: str) -> str:
     places = [
         match.start()
         for match in _FORMULA_AHEAD.finditer(text)
-        if not _only_numbers(text, match.start())
+        if not _only_numbers(text, match.start(), first=first, whole_line=whole_line)
     ]
     for place in reversed(places):
         text = f"{text[:place]}'{text[place:]}"
     return text
 
 
-def _only_numbers(text: str, start: int) -> bool:
+def _only_numbers(text: str, start: int, *, first: bool, whole_line: bool) -> bool:
     """Whether the piece from ``start`` is a plain number under every split that starts it there.
 
-    At the start of the text a piece runs to the next separator of whichever kind the
-    spreadsheet splits at; after a separator, to the next one of the same kind.
+    At the start of the text a piece starts under a comma split, and under every split if
+    the text is ``first`` on its line; after a separator, under a split at that separator.
+    It runs to the next separator of the same kind; the text's end ends it only for a comma
+    split (the cell's end is a comma) or when the text is the ``whole_line``.
     """
-    for separator in SEPARATORS if start == 0 else text[start - 1]:
+    kinds = (SEPARATORS if first else ",") if start == 0 else text[start - 1]
+    for separator in kinds:
         end = text.find(separator, start)
-        if not _NUMBER.fullmatch(text[start : end if end >= 0 else len(text)]):
+        if end < 0:
+            if not whole_line and separator != ",":
+                return False  # the piece runs on into the next cells
+            end = len(text)
+        if not _NUMBER.fullmatch(text[start:end]):
             return False
     return True
 

@@ -581,10 +581,11 @@ class _Encoder:
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
 
-    def __call__(self, cells: Iterable[object]) -> str:
+    def __call__(self, cells: Iterable[object], *, first: bool = False) -> str:
+        """The cells as CSV; ``first`` if they start the record (see :func:`csv_cell`)."""
         self._buffer.seek(0)
         self._buffer.truncate()
-        self._writer.writerow([csv_cell(cell) for cell in cells])
+        self._writer.writerow([csv_cell(c, first=first and i == 0) for i, c in enumerate(cells)])
         return self._buffer.getvalue()[:-2]
 
 
@@ -596,7 +597,7 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
     :func:`dosing.export.table.write_csv_rows` writes it; each line then only adds the date,
     cycle and day.
     """
-    prefix = encode((identifier,))
+    prefix = encode((identifier,), first=True)
     tails: dict[tuple[int, str | None, str, str], str] = {}
     numbers: dict[int, str] = {}
     out: list[str] = []
@@ -651,7 +652,7 @@ def write_cohort_csv(
     )
     stream.write("".join(comment_line(line) for line in head))
     encode = _Encoder()
-    stream.write(encode(COHORT_COLUMNS) + "\r\n")
+    stream.write(encode(COHORT_COLUMNS, first=True) + "\r\n")
     for result in results:
         if isinstance(result, Rejected):
             summary.rejected += 1

@@ -60,20 +60,21 @@ def plain_text(text: str) -> str:
     return multi_line(text)
 
 
-def csv_cell(value: object) -> str:
+def csv_cell(value: object, *, first: bool = False) -> str:
     """A CSV cell on one line that no spreadsheet runs as a formula (OWASP CSV injection).
 
     Line breaks and tabs become spaces, so a cell never starts a new record, and a piece
     that a comma, semicolon or tab split would start with ``=``, ``+``, ``-`` or ``@`` gets
     a leading ``'`` (see :func:`dosing._text.spreadsheet_text`). Numbers, including
-    negative day numbers, are left as they are.
+    negative day numbers, are left as they are - except in a record's ``first`` cell,
+    where a semicolon or tab split would run the number on into the next cells.
 
     >>> csv_cell("=HYPERLINK(1)"), csv_cell("-5"), csv_cell("@SUM"), csv_cell("P1;=1+1")
     ("'=HYPERLINK(1)", '-5', "'@SUM", "P1;'=1+1")
-    >>> csv_cell("MRN 0001\\nMRN 0002")
-    'MRN 0001 MRN 0002'
+    >>> csv_cell("MRN 0001\\nMRN 0002"), csv_cell("-5", first=True)
+    ('MRN 0001 MRN 0002', "'-5")
     """
-    return spreadsheet_text(str(value))
+    return spreadsheet_text(str(value), first=first)
 
 
 def markdown_cell(value: object) -> str:
@@ -99,13 +100,15 @@ def comment_line(text: str) -> str:
     >>> print(comment_line('patient identifier: x,=1+1; "=cmd", days -5, -4'), end="")
     # patient identifier: x,'=1+1;' "=cmd", days -5, -4
     """
-    return f"# {spreadsheet_text(message(text))}\r\n"
+    return f"# {spreadsheet_text(message(text), whole_line=True)}\r\n"
 
 
 def write_csv_rows(out: io.TextIOBase | Any, items: Iterable[Row]) -> None:
     """Write rows (no header) as CSV to a text stream; used by the cohort writer too."""
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(tuple(csv_cell(c) for c in r.cells()) for r in items)
+    writer.writerows(
+        tuple(csv_cell(c, first=i == 0) for i, c in enumerate(r.cells())) for r in items
+    )
 
 
 def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:

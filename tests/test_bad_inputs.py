@@ -7,15 +7,24 @@ file is created and that an existing one is left untouched.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import errno
+import math
 import os
 import re
+import signal
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dosing
 from dosing import _files
@@ -382,7 +391,7 @@ CLI_CASES = [
     (_replace(GOOD, "--height", "nan"), "height must be a length"),
     (_replace(GOOD, "--height", "inf cm"), "height must be a length"),
     (_replace(GOOD, "--height", "1e999"), "height must be a finite number"),
-    (_replace(GOOD, "--height", ""), "height must be a length"),
+    (_replace(GOOD, "--height", ""), "--height must be given a value, got an empty string"),
     (_replace(GOOD, "--height", "abc"), "height must be a length"),
     (
         _replace(GOOD, "--height", "175kg"),
@@ -680,3 +689,669 @@ def test_a_symlink_is_followed_not_replaced(tmp_path: Path) -> None:
     _files.write_atomic(link, "new", force=True)
     assert link.is_symlink()
     assert real.read_text(encoding="utf-8") == "new"
+
+
+# -- races, links and read-only files --------------------------------------------------------
+
+START_SOON = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+CLI = [sys.executable, "-m", "dosing._cli"]
+COHORT = [*CLI, "cohort", "--protocol", "KRd", "--cycles", "1", "--no-progress"]
+
+
+def _temporary_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob(".*.tmp"))
+
+
+#: A writer that waits, with its content written and synced, until all writers are there,
+#: so that they all try to create the file at the same moment.
+GATED_WRITER = """
+import os, sys, time
+from pathlib import Path
+from dosing import _files
+from dosing.errors import OutputError
+
+target, gate, index, count = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+real_fsync = os.fsync
+
+def wait_for_all(fd):
+    real_fsync(fd)
+    (gate / index).touch()
+    deadline = time.monotonic() + 30
+    while len(list(gate.iterdir())) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+os.fsync = wait_for_all
+try:
+    _files.write_atomic(target, f"writer {index}\\n")
+except OutputError as err:
+    print(err)
+    sys.exit(2)
+print("ok")
+"""
+
+
+def test_concurrent_writers_of_one_path_never_both_succeed(tmp_path: Path) -> None:
+    """Eight processes that all passed the up-front check: exactly one creates the file."""
+    target, gate = tmp_path / "out" / "calendar.csv", tmp_path / "gate"
+    target.parent.mkdir()
+    gate.mkdir()
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", GATED_WRITER, str(target), str(gate), str(i), "8"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(8)
+    ]
+    results = [(w.wait(timeout=60), w.communicate()[0]) for w in writers]
+    winners = [i for i, (status, _) in enumerate(results) if status == 0]
+    assert len(winners) == 1, results
+    assert target.read_text(encoding="utf-8") == f"writer {winners[0]}\n"
+    for status, out in results:
+        if status != 0:
+            assert status == 2
+            assert "output must be a file that does not exist yet" in out
+            assert "another program created it while this one was writing" in out
+    assert _temporary_files(target.parent) == []
+
+
+def test_eight_cli_runs_without_force_give_one_file_and_seven_clear_refusals(
+    tmp_path: Path,
+) -> None:
+    """Eight `dosing calendar -o FILE` at once: one writes it, seven exit 2 with one line."""
+    target = tmp_path / "krd.csv"
+    args = [*CLI, *GOOD, "-o", str(target), "--generated-at", "2026-01-01T00:00:00Z"]
+    runs = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    results = [(r.wait(timeout=120), r.communicate()[1]) for r in runs]
+    assert sorted(status for status, _ in results) == [0] + [2] * 7
+    for status, err in results:
+        assert err.count("\n") == 1, err
+        if status == 2:
+            assert "output must be a file that does not exist yet (or pass --force)" in err
+    assert target.read_text(encoding="utf-8").startswith("# KRd dosing calendar")
+    assert _temporary_files(tmp_path) == []
+
+
+def _patients_file(path: Path, count: int) -> Path:
+    lines = ["id,height,weight,start"] + [f"P{i:04d},175cm,80kg,{START_SOON}" for i in range(count)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_two_cohort_runs_into_one_folder_replace_no_file(tmp_path: Path) -> None:
+    """Two runs into one folder: each patient's file is written by one run, reported by the other."""
+    patients = _patients_file(tmp_path / "patients.csv", 150)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    stamps = ["2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"]
+    runs = [
+        subprocess.Popen(
+            [*COHORT, str(patients), "-o", str(folder), "--format", "csv", "--generated-at", stamp],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for stamp in stamps
+    ]
+    errs = [r.communicate(timeout=120)[1] for r in runs]
+    every = {f"P{i:04d}" for i in range(150)}
+    written = []
+    for err in errs:
+        rejected = {
+            f"P{int(line.split(':')[0].split()[1]) - 2:04d}"
+            for line in err.splitlines()
+            if line.startswith("line ")
+        }
+        assert all(
+            "does not exist yet" in line for line in err.splitlines() if line.startswith("line ")
+        )
+        written.append(every - rejected)
+    assert written[0].isdisjoint(written[1])
+    assert written[0] | written[1] == every
+    for stamp, names in zip(stamps, written, strict=True):
+        for name in names:  # the file holds what the run that reported writing it wrote
+            assert f"generated: {stamp}" in (folder / f"{name}.csv").read_text(encoding="utf-8")
+    assert _temporary_files(folder) == []
+
+
+def test_a_link_in_the_output_folder_is_never_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A planted link (to a file or to nowhere) rejects that patient even with --force."""
+    patients = _patients_file(tmp_path / "patients.csv", 3)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.ics").write_text("keep", encoding="utf-8")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "P0000.ics").symlink_to(outside / "victim.ics")
+    (folder / "P0001.ics").symlink_to(outside / "new.ics")
+    args = ["cohort", str(patients), "--protocol", "KRd", "--cycles", "1", "-o", str(folder)]
+    assert main([*args, "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: output must be a file that is not a symbolic link" in err
+    assert "line 3: output must be a file that is not a symbolic link" in err
+    assert "1 patient " in err.splitlines()[-1]
+    assert (outside / "victim.ics").read_text(encoding="utf-8") == "keep"
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.ics"]
+    assert (folder / "P0000.ics").is_symlink()
+    assert (folder / "P0001.ics").is_symlink()
+
+
+def test_a_link_that_appears_during_a_forced_write_is_replaced_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With force, a link put in place while writing is replaced as a name, never written through."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    target = tmp_path / "P1.ics"
+    real_fsync = os.fsync
+
+    def plant_link(fd: int) -> None:
+        real_fsync(fd)
+        target.symlink_to(victim)
+
+    monkeypatch.setattr(os, "fsync", plant_link)
+    with pytest.raises(OutputError, match="not a symbolic link"):
+        _files.write_atomic(target, "patient data", force=True, follow_symlinks=False)
+    assert victim.read_text(encoding="utf-8") == "keep"
+    assert _temporary_files(tmp_path) == []
+
+
+def test_a_file_that_appears_while_writing_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without force, a file another program creates during the write is kept, ours discarded."""
+    target = tmp_path / "out.csv"
+    real_fsync = os.fsync
+
+    def other_program_writes(fd: int) -> None:
+        real_fsync(fd)
+        target.write_text("theirs", encoding="utf-8")
+
+    monkeypatch.setattr(os, "fsync", other_program_writes)
+    with pytest.raises(OutputError, match="another program created it"):
+        _files.write_atomic(target, "ours")
+    assert target.read_text(encoding="utf-8") == "theirs"
+    assert _temporary_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("appears", [False, True])
+def test_creation_stays_exclusive_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, appears: bool
+) -> None:
+    """Where the file system has no hard links, the name is claimed with O_EXCL instead."""
+    target = tmp_path / "out.csv"
+
+    def no_links(source: object, destination: object) -> None:
+        if appears:
+            target.write_text("theirs", encoding="utf-8")
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    if appears:
+        with pytest.raises(OutputError, match="another program created it"):
+            _files.write_atomic(target, "ours")
+        assert target.read_text(encoding="utf-8") == "theirs"
+    else:
+        _files.write_atomic(target, "ours")
+        assert target.read_text(encoding="utf-8") == "ours"
+    assert _temporary_files(tmp_path) == []
+
+
+def test_a_loop_of_links_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o through links that point at each other exits 2 in one line, even with --force."""
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    assert main([*GOOD, "-o", str(tmp_path / "a.csv"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "the links loop" in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
+def test_force_never_replaces_a_read_only_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: int
+) -> None:
+    """A file with no write permission bit is refused even with --force, and left as it was."""
+    target = tmp_path / "out.csv"
+    target.write_text("signed copy", encoding="utf-8")
+    target.chmod(mode)
+    with pytest.raises(OutputError, match=f"read-only file.*mode {mode:04o}"):
+        _files.write_atomic(target, "new", force=True)
+    assert main([*GOOD, "-o", str(target), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--force never replaces a read-only file" in err
+    assert target.read_text(encoding="utf-8") == "signed copy"
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+# -- signals ----------------------------------------------------------------------------------
+
+STOPS = [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)]
+
+
+def _stop_when(
+    process: subprocess.Popen[str], ready: Callable[[], bool], number: int
+) -> tuple[int, str]:
+    """Send signal ``number`` to ``process`` as soon as ``ready()``; its status and stderr."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert process.poll() is None, "finished before the signal could be sent"
+        assert time.monotonic() < deadline, "never got ready"
+        time.sleep(0.002)
+    process.send_signal(number)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+@pytest.mark.parametrize(("number", "status"), STOPS, ids=[s.name for s, _ in STOPS])
+def test_a_signal_during_a_combined_cohort_leaves_no_temporary_file(
+    tmp_path: Path, number: int, status: int
+) -> None:
+    """INT, TERM or HUP while the combined CSV is written: no temporary file, the old file kept."""
+    patients = _patients_file(tmp_path / "patients.csv", 3000)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "all.csv"
+    target.write_bytes(b"the previous run")
+    process = subprocess.Popen(
+        [*CLI, "cohort", str(patients), "--protocol", "KRd", "-o", str(target), "--force"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    returned, err = _stop_when(process, lambda: bool(_temporary_files(folder)), number)
+    assert returned == status
+    assert err.count("\n") == 1, err
+    assert "the file being written was discarded" in err
+    assert _temporary_files(folder) == []
+    assert target.read_bytes() == b"the previous run"
+
+
+@pytest.mark.parametrize(("number", "status"), STOPS[1:], ids=[s.name for s, _ in STOPS[1:]])
+def test_a_signal_during_a_cohort_into_a_folder_leaves_only_whole_files(
+    tmp_path: Path, number: int, status: int
+) -> None:
+    """TERM or HUP while per-patient files are written: no temporary file, every file whole."""
+    patients = _patients_file(tmp_path / "patients.csv", 3000)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    process = subprocess.Popen(
+        [*COHORT, str(patients), "-o", str(folder), "--format", "csv"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    returned, err = _stop_when(process, lambda: len(list(folder.iterdir())) > 3, number)
+    assert returned == status
+    assert f"stopped by {signal.Signals(number).name}" in err
+    assert _temporary_files(folder) == []
+    for path in folder.iterdir():  # KRd, one cycle: the column row and 31 administrations
+        lines = path.read_bytes().decode("utf-8").split("\r\n")
+        assert lines[-1] == ""
+        assert len([line for line in lines[:-1] if not line.startswith("#")]) == 32
+
+
+SIGNAL_MID_WRITE = """
+import os, signal, sys
+from dosing._cli import main
+real_fsync = os.fsync
+
+def stop(fd):
+    real_fsync(fd)
+    os.kill(os.getpid(), int(sys.argv[1]))
+
+os.fsync = stop
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(("number", "status"), STOPS, ids=[s.name for s, _ in STOPS])
+def test_a_signal_during_a_single_calendar_write_leaves_nothing(
+    tmp_path: Path, number: int, status: int
+) -> None:
+    """A real signal arriving mid-write of `dosing calendar -o`: exit 128+n, no file, no temp."""
+    target = tmp_path / "krd.ics"
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNAL_MID_WRITE, str(int(number)), *GOOD, "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == status
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert not target.exists()
+    assert _temporary_files(tmp_path) == []
+
+
+# -- what the system refuses: long names, folders without permission, endless streams --------
+
+LONG_NAME = "x" * 300 + ".csv"  # over NAME_MAX (255) on every common file system
+LONG_PATH = "/".join(["y" * 200] * 25) + "/out.csv"  # over PATH_MAX (4096)
+
+
+def _patients_args(patients: str, output: str) -> list[str]:
+    return ["cohort", patients, "--protocol", "KRd", "--cycles", "1", "-o", output]
+
+
+@pytest.mark.parametrize("name", [LONG_NAME, LONG_PATH], ids=["name", "path"])
+def test_a_file_name_over_the_system_limit_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """-o, --protocol-file, the patients file and validate: a name too long exits 2, one line."""
+    monkeypatch.chdir(tmp_path)
+    patients = _patients_file(tmp_path / "patients.csv", 1)
+    runs = [
+        [*GOOD, "-o", name],
+        [*GOOD, "--protocol-file", name],
+        _patients_args(name, "all.csv"),
+        _patients_args(str(patients), name),
+        ["validate", name],
+        ["show", "KRd", "--protocol-file", name],
+    ]
+    for args in runs:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 + (args[0] == "validate"), err
+        assert "too long" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["patients.csv"]
+
+
+def _refuse_under(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make the system refuse every path under ``folder`` as a folder without search permission."""
+    prefix = str(folder) + os.sep
+
+    def guarded(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(path, str | os.PathLike) and os.fspath(path).startswith(prefix):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+
+        return call
+
+    for name in ("stat", "lstat", "open"):
+        monkeypatch.setattr(os, name, guarded(getattr(os, name)))
+    monkeypatch.setattr("builtins.open", guarded(open))
+
+
+def test_a_folder_without_search_permission_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EACCES on a folder on the way (as a non-root user meets it) exits 2 with one line."""
+    locked = tmp_path / "locked"
+    patients = _patients_file(tmp_path / "patients.csv", 1)
+    _refuse_under(monkeypatch, locked)
+    runs = [
+        [*GOOD, "-o", str(locked / "out.csv")],
+        [*GOOD, "--protocol-file", str(locked / "my.toml")],
+        _patients_args(str(locked / "patients.csv"), str(tmp_path / "all.csv")),
+        _patients_args(str(patients), str(locked / "all.csv")),
+        ["validate", str(locked / "my.toml")],
+    ]
+    for args in runs:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert "permission denied" in err, err
+        assert "Traceback" not in err
+        assert "internal error" not in err
+    assert not (tmp_path / "all.csv").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_a_real_folder_without_search_permission_never_crashes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mode 000 folder: refused in one line, or - for root, whom it does not stop - written."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        status = main([*GOOD, "-o", str(locked / "out.csv")])
+        err = capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+    assert err.count("\n") == 1, err
+    assert (status, "permission denied" in err) in {(2, True), (0, False)}
+    assert status == 0 or not (locked / "out.csv").exists()
+
+
+@pytest.mark.parametrize("endings", [b"\r", b"\r\n", b"\n"], ids=["CR only", "CRLF", "LF"])
+def test_a_patients_file_with_any_line_ending_is_read_row_by_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], endings: bytes
+) -> None:
+    """CR-only line ends (old spreadsheets) are read like LF: same rows, same line numbers."""
+    rows = ["id,height,weight,start", f"P1,175cm,80kg,{START_SOON}", "P2,175kg,80kg,x"]
+    rows.append(f"P3,175cm,80kg,{START_SOON}")
+    patients = tmp_path / "patients.csv"
+    patients.write_bytes(endings.join(r.encode() for r in rows) + endings)
+    assert main(_patients_args(str(patients), str(tmp_path / "all.csv"))) == 2
+    err = capsys.readouterr().err
+    assert "line 3: height must be a length" in err
+    assert "wrote 2 patients" in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"id," + b"h" * 200_000 + b",weight,start\n", "lines of at most 65,536 bytes"),
+        (b'id,"' + b"h\n" * 70_000 + b'",start\n', "field larger than field limit"),
+        (b"\x00" * 100_000, "lines of at most 65,536 bytes"),
+    ],
+    ids=["huge header cell", "huge quoted header cell", "NUL bytes"],
+)
+def test_a_patients_file_with_a_huge_header_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, fragment: str
+) -> None:
+    """A header cell larger than any real one exits 2 in one line, before any output."""
+    patients = tmp_path / "patients.csv"
+    patients.write_bytes(content)
+    assert main(_patients_args(str(patients), str(tmp_path / "all.csv"))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert fragment in err
+    assert not (tmp_path / "all.csv").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*GOOD, "--protocol-file", "/dev/zero"],
+        ["validate", "/dev/zero"],
+        _patients_args("/dev/zero", "all.csv"),
+    ],
+    ids=["protocol file", "validate", "patients file"],
+)
+def test_an_endless_stream_is_read_up_to_a_limit(tmp_path: Path, args: list[str]) -> None:
+    """/dev/zero claims 0 bytes and never ends: it is refused in one line, in seconds."""
+    result = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "at most" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        GOOD,
+        [*GOOD, "--format", "md"],
+        [*GOOD, "--format", "ics"],
+        ["bsa", "--height", "175cm", "--weight", "80kg"],
+        ["show", "KRd"],
+        [*_replace(GOOD, "--height", "175µ")],
+    ],
+    ids=["table", "md", "ics", "bsa", "show", "error"],
+)
+def test_a_terminal_that_cannot_show_symbols_gets_plain_ascii(args: list[str]) -> None:
+    """PYTHONIOENCODING=ascii: m² is written m2 and × x, never a traceback or exit 70."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run([*CLI, *args], capture_output=True, env=env, timeout=60)
+    assert result.returncode in (0, 2), result.stderr
+    assert b"Traceback" not in result.stderr
+    assert b"internal error" not in result.stderr
+    result.stdout.decode("ascii")
+    result.stderr.decode("ascii")
+    if args == GOOD:
+        assert b"20 mg/m2 x 1.972 m2 (Mosteller)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text", ["1.6e306 umol/L", "1.7e308 µmol/L", "1e308 mg/dL", "9e307 mmol/L"]
+)
+def test_creatinine_is_finite_after_conversion(text: str) -> None:
+    """A creatinine whose conversion would overflow is a finite number or a MeasurementError."""
+    try:
+        value = dosing.units.parse_creatinine(text)
+    except MeasurementError:
+        return
+    assert math.isfinite(value.magnitude)
+
+
+def test_an_absurd_creatinine_never_reaches_a_patient() -> None:
+    """1.6e306 µmol/L is refused by the patient as implausible, not carried as infinity."""
+    with pytest.raises(MeasurementError, match="serum_creatinine"):
+        dosing.Patient(height="175 cm", weight="80 kg", serum_creatinine="1.6e306 umol/L")
+
+
+# -- input silently ignored ------------------------------------------------------------------
+
+
+def _value_options() -> list[tuple[str, str]]:
+    """Every (command, option) of the command line that takes a value."""
+    from dosing._cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found = []
+    for command, subparser in sub.choices.items():
+        for action in subparser._actions:
+            if action.option_strings and action.nargs != 0 and action.choices is None:
+                found.append((command, action.option_strings[-1]))
+    return found
+
+
+#: A valid command line for each command, to which one option with an empty value is added.
+BASES = {
+    "calendar": [*GOOD, "-o", "x.ics", "--time", "09:00"],
+    "cohort": ["cohort", "patients.csv", "--protocol", "KRd", "-o", "out/"],
+    "bsa": ["bsa", "--height", "175cm", "--weight", "80kg"],
+    "show": ["show", "KRd"],
+    "protocols": ["protocols"],
+    "validate": ["validate", "x.toml"],
+    "schema": ["schema"],
+}
+
+
+@pytest.mark.parametrize(("command", "option"), _value_options())
+@pytest.mark.parametrize("empty", ["", "  "], ids=["empty", "blank"])
+def test_every_option_given_an_empty_value_is_refused_by_name(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    option: str,
+    empty: str,
+) -> None:
+    """--tz "", -o "", --protocol-file "", --id "" and every other option: exit 2, named."""
+    monkeypatch.chdir(tmp_path)
+    _patients_file(tmp_path / "patients.csv", 1)
+    (tmp_path / "x.toml").write_text("", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main([*BASES[command], option, empty]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"{option} must be " in err, err  # given a value, or a whole number
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", ""],
+        ["validate", ""],
+        ["calendar", "", *GOOD[2:]],
+        ["cohort", "", "--protocol", "KRd", "-o", "out/"],
+    ],
+    ids=["show", "validate", "calendar", "cohort"],
+)
+def test_an_empty_argument_is_refused_by_name(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty protocol id, path or patients file is an error that names it."""
+    assert main(args) == 2
+    assert "must be given a value, got an empty string" in capsys.readouterr().err
+
+
+def test_per_is_refused_outside_the_ics_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """--per administration with a CSV was silently ignored; now it is an error."""
+    assert main([*GOOD, "--format", "csv", "--per", "administration"]) == 2
+    assert "--per must be used with the ics format only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "suggestion"),
+    [
+        ("80 kilos", "unknown unit 'kilos'; did you mean kg?"),
+        ("80 kilo", "unknown unit 'kilo'; did you mean kg?"),
+        ("80 kgs", "unknown unit 'kgs'; did you mean kg?"),
+        ("80 KG", "unknown unit 'KG'; did you mean kg?"),
+        ("176 ibs", "unknown unit 'ibs'; did you mean lb?"),
+    ],
+)
+def test_an_unknown_weight_unit_is_named_with_a_suggestion(value: str, suggestion: str) -> None:
+    """'80 kilos' is an unknown unit with a suggestion, never 'a time' (kilo-seconds)."""
+    with pytest.raises(MeasurementError) as info:
+        dosing.Patient(height="175 cm", weight=value)
+    assert suggestion in str(info.value)
+    assert "(a time)" not in str(info.value)
+
+
+def test_a_protocol_file_with_a_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A UTF-8 BOM (as Windows editors write) is accepted, as in patients files."""
+    text = (Path(__file__).parents[1] / "protocols" / "KRd.toml").read_text(encoding="utf-8")
+    text = text.replace('id = "KRd"', 'id = "KRd-bom"').replace(
+        'aliases = ["K-Rd", "CRd"]', "aliases = []"
+    )
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert main(["validate", str(path)]) == 0
+    assert dosing.load_protocol(path).id == "KRd-bom"
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("13/04/2026", "write 2026-04-13"),
+        ("04/13/2026", "write 2026-04-13"),
+        ("03/04/2026", "day/month order is ambiguous; write 2026-04-03 or 2026-03-04"),
+        ("04.04.2026", "write 2026-04-04"),
+        ("31/02/2026", "no reading of it is a real date"),
+    ],
+)
+def test_a_date_hint_offers_only_real_dates(text: str, hint: str) -> None:
+    """13/04/2026 suggests 2026-04-13 only: a hint never offers an impossible date."""
+    with pytest.raises(DateError) as info:
+        dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), text, today=TODAY)
+    assert str(info.value).endswith(hint)
+
+
+@settings(deadline=None)
+@given(st.integers(0, 99), st.integers(0, 99), st.integers(1000, 9999), st.sampled_from("/."))
+def test_every_date_a_hint_offers_is_a_real_date(
+    first: int, second: int, year: int, separator: str
+) -> None:
+    """Whatever day/month pair is typed, each YYYY-MM-DD in the message is a real date."""
+    text = f"{first:02d}{separator}{second:02d}{separator}{year}"
+    with pytest.raises(DateError) as info:
+        dosing.build_schedule(dosing.get_protocol("KRd"), _patient(), text, today=TODAY)
+    for offered in re.findall(r"\d{4}-\d{2}-\d{2}", str(info.value)):
+        dt.date.fromisoformat(offered)

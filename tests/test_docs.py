@@ -19,7 +19,7 @@ MODULES = [
     *sorted(
         m.name
         for m in pkgutil.walk_packages(dosing.__path__, prefix="dosing.")
-        if "._" not in m.name or m.name.endswith(("_common", "_files"))
+        if "._" not in m.name or m.name.endswith(("_common", "_files", "_text"))
     ),
     "dosing",
 ]

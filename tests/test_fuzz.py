@@ -6,9 +6,15 @@ docs/property-testing.md) for a longer run.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import io
 import json
+import math
+import tempfile
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +23,14 @@ from hypothesis import strategies as st
 
 import dosing
 from dosing._cli import main
+from dosing._text import message, multi_line, one_line
+from dosing.catalogue import load_protocol
+from dosing.cohort import open_patients, schedule_patients
 from dosing.export import render
+from dosing.export.table import csv_cell
 from dosing.protocol import loads_protocol, parse_protocol
+from dosing.units import parse_creatinine, parse_length, parse_mass
+from tests.test_injection import NEVER_SHOWN, _assert_no_formula
 from tests.test_validate import VALID
 
 pytestmark = pytest.mark.fuzz
@@ -119,6 +131,10 @@ OPTIONS = [
     "--time",
     "--tz",
     "--remind",
+    "--duration",
+    "--per",
+    "--protocol-file",
+    "--age",
 ]
 WORDS = st.one_of(
     st.sampled_from(OPTIONS),
@@ -155,6 +171,13 @@ WORDS = st.one_of(
             "=cmd",
             "nan",
             "",
+            " ",
+            "80 kilos",
+            "13/04/2026",
+            "P1;=1+1",
+            "\u202e",
+            "x\ry",
+            "\x9b[2J",
         ]
     ),
     st.text(max_size=12),
@@ -192,8 +215,10 @@ def test_cli_arguments_never_crash(
         assert exit_.code == 0
         capsys.readouterr()
         return
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert status in (0, 2), err
+    assert not NEVER_SHOWN.search(err)
     if status == 2:
         assert err.count("\n") == 1, err
         assert "Traceback" not in err
@@ -273,3 +298,96 @@ def test_what_validation_accepts_always_schedules(
 
 def _no_constants(name: str) -> object:
     raise AssertionError(f"JSON must not hold {name}")
+
+
+# -- text that reaches an output ------------------------------------------------------------
+
+
+@given(st.text(max_size=80))
+def test_text_filters_leave_no_control_or_bidi_character(text: str) -> None:
+    """Any text made one line, several lines or a message holds no control or bidi character."""
+    for shown in (one_line(text), multi_line(text), message(text)):
+        assert not NEVER_SHOWN.search(shown)
+    assert not set("\r\n\t") & set(one_line(text))
+    assert "\r" not in multi_line(text)
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=4))
+def test_csv_cells_are_one_line_and_never_a_formula(cells: list[str]) -> None:
+    """Any cells, made safe and written as a CSV record, give one line with no formula piece."""
+    out = io.StringIO()
+    safe = [csv_cell(c, first=i == 0) for i, c in enumerate(cells)]
+    csv.writer(out, lineterminator="\r\n").writerow(safe)
+    record = out.getvalue()
+    assert record.count("\r\n") == 1
+    assert record.endswith("\r\n")
+    assert "\n" not in record[:-2]
+    assert "\r" not in record[:-2]
+    _assert_no_formula(record)
+
+
+@settings(deadline=None)
+@given(st.text(max_size=60))
+def test_any_identifier_gives_exports_without_control_characters(identifier: str) -> None:
+    """Whatever the identifier, every format is free of controls and the CSV keeps its rows."""
+    try:
+        patient = dosing.Patient(height="175 cm", weight="80 kg", identifier=identifier)
+    except dosing.DosingError:
+        return
+    schedule = dosing.build_schedule(
+        dosing.get_protocol("Kd-weekly"), patient, "2026-01-05", cycles=1, today=TODAY
+    )
+    moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for fmt in ("table", "csv", "md", "json", "html", "ics"):
+        data = render(schedule, fmt, generated_at=moment)
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        assert not NEVER_SHOWN.search(text.replace("\r\n", "\n")), fmt
+        if fmt == "csv":
+            body = [line for line in text.split("\r\n") if line and not line.startswith("#")]
+            assert len(body) == 1 + len(schedule.administrations)
+            _assert_no_formula(text)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.binary(max_size=300), st.sampled_from([b"", b"\xef\xbb\xbf", b"id,height,weight,start\r"])
+)
+def test_any_patients_file_gives_results_or_a_dosing_error(data: bytes, head: bytes) -> None:
+    """Any bytes as a patients file are read into results or refused with a DosingError."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "patients.csv"
+        path.write_bytes(head + data)
+        try:
+            with open_patients(path) as lines:
+                for _ in schedule_patients(dosing.get_protocol("KRd"), lines, cycles=1):
+                    pass
+        except dosing.DosingError:
+            pass
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300), st.booleans())
+def test_any_protocol_file_gives_a_protocol_or_a_dosing_error(data: bytes, bom: bool) -> None:
+    """Any bytes as a protocol file (with or without a byte order mark) load or are refused."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.toml"
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+        with contextlib.suppress(dosing.DosingError):
+            load_protocol(path)
+
+
+UNITS = ["cm", "m", "in", "kg", "lb", "g", "kilos", "kgs", "mg/dL", "umol/L", "µmol/L", "mmol/L"]
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(UNITS),
+    st.sampled_from([parse_length, parse_mass, parse_creatinine]),
+)
+def test_measurements_are_finite_or_refused(number: float, unit: str, parse: Any) -> None:
+    """Any number with any unit reads as a finite quantity or raises a MeasurementError."""
+    try:
+        value = parse(f"{number!r} {unit}")
+    except dosing.MeasurementError:
+        return
+    assert math.isfinite(value.magnitude)

@@ -2,11 +2,20 @@
 
 Every command imports what it needs when it runs, so that start-up stays fast. Errors in
 input exit with status 2 and one line on stderr naming the field; there is no traceback.
+Every line printed to stderr, and every stdout line that carries a user's text, goes
+through :mod:`dosing._text`, so no control or bidirectional character reaches the terminal.
+An option given an empty value is an error naming the option, never a silent default.
+
+SIGINT, SIGTERM and SIGHUP become the same clean-up as an interruption: the temporary file
+being written is removed, any file it would have replaced is left as it was, and the
+exit status is 130 for SIGINT and 128 + the signal's number for the others (143, 129).
+A terminal that cannot show ``²`` or ``×`` gets ``2`` and ``x`` instead of a crash.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -14,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from dosing._text import message, one_line, terminal_fallback
 
 if TYPE_CHECKING:
     from dosing.cohort import CohortResult
@@ -48,6 +59,31 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        _refuse_empty_values(self, parsed)
+        return parsed, extras
+
+
+def _refuse_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An option or argument given an empty (or blank) value is an error that names it.
+
+    Left alone, ``--tz ""`` would mean "no zone" and ``-o ""`` "print to the terminal":
+    something else than what was typed, silently.
+    """
+    from dosing.errors import DosingError
+
+    for action in parser._actions:
+        value = getattr(args, action.dest, None)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not item.strip():
+                name = "/".join(action.option_strings) or str(action.metavar or action.dest)
+                hint = (action.help or "").replace("%%", "%")
+                got = "an empty string" if not item else f"{item!r} (blank)"
+                raise DosingError(name, "given a value", got, hint)
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -188,7 +224,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--per",
         choices=["day", "administration"],
-        default="day",
         help="ics: one event per treatment day (default) or per administration",
     )
     p.add_argument("--time", help="ics: timed events starting at HH:MM (default: all-day events)")
@@ -312,6 +347,7 @@ def _extra_protocols(paths: Sequence[str], name: str | None = None) -> list[Any]
     A protocol named by the path of a ``.toml`` file (``dosing calendar my.toml ...``) is
     loaded as if given with ``--protocol-file``.
     """
+    from dosing._files import os_reason
     from dosing.catalogue import load_protocols
     from dosing.errors import DosingError
 
@@ -323,15 +359,17 @@ def _extra_protocols(paths: Sequence[str], name: str | None = None) -> list[Any]
         paths = [*paths, name]
     found: list[Any] = []
     for path in paths:
-        if not path.strip():
+        try:
+            exists = Path(path).exists()
+            loaded = load_protocols([path]) if exists else []
+        except OSError as err:
             raise DosingError(
-                "--protocol-file", "a path to a protocol file or folder", "an empty value"
-            )
-        if not Path(path).exists():
+                "--protocol-file", "a readable protocol file or folder", repr(path), os_reason(err)
+            ) from None
+        if not exists:
             raise DosingError(
                 "--protocol-file", "an existing protocol file or folder", repr(path), "no such path"
             )
-        loaded = load_protocols([path])
         if not loaded:
             raise DosingError(
                 "--protocol-file",
@@ -431,7 +469,7 @@ def _format_for(args: argparse.Namespace) -> str:
 
     if args.format:
         return str(args.format)
-    if args.output:
+    if args.output is not None:
         suffix = Path(args.output).suffix.lower()
         if suffix in _EXTENSIONS:
             return _EXTENSIONS[suffix]
@@ -477,25 +515,23 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     fmt = _format_for(args)
     generated_at = _generated_at(args.generated_at)
     if fmt != "ics":
-        for option in ("time", "tz", "remind", "duration"):
-            if getattr(args, option):
+        for option in ("time", "tz", "remind", "duration", "per"):
+            if getattr(args, option) is not None:
                 from dosing.errors import DosingError
 
                 raise DosingError(
                     f"--{option}", "used with the ics format only", repr(getattr(args, option))
                 )
     ics_options = _ics_options(args) if fmt == "ics" else {}
-    if args.output and not args.force and Path(args.output).exists():
-        from dosing.errors import OutputError
+    if args.output is not None:
+        from dosing._files import check_output
 
-        raise OutputError(
-            "output", "a file that does not exist yet (or pass --force)", repr(args.output)
-        )
+        check_output(args.output, force=args.force)
     from dosing.export import render
 
     schedule = _schedule(args)
     data = render(schedule, fmt, generated_at=generated_at, **ics_options)
-    if args.output:
+    if args.output is not None:
         from dosing._files import write_atomic
 
         target = write_atomic(args.output, data, force=args.force)
@@ -511,16 +547,18 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
     from dosing.export.ics import parse_duration, parse_time, parse_tz
 
-    if args.tz and not args.time:
+    if args.tz is not None and args.time is None:
         from dosing.errors import DosingError
 
         raise DosingError("--tz", "used together with --time", repr(args.tz))
     return {
-        "per": args.per,
-        "time": parse_time(args.time) if args.time else None,
-        "tz": parse_tz(args.tz) if args.tz else None,
-        "remind": parse_duration(args.remind, field="--remind") if args.remind else None,
-        "duration": parse_duration(args.duration, field="--duration") if args.duration else None,
+        "per": args.per or "day",
+        "time": None if args.time is None else parse_time(args.time),
+        "tz": None if args.tz is None else parse_tz(args.tz),
+        "remind": None if args.remind is None else parse_duration(args.remind, field="--remind"),
+        "duration": (
+            None if args.duration is None else parse_duration(args.duration, field="--duration")
+        ),
     }
 
 
@@ -541,29 +579,36 @@ def _cmd_bsa(args: argparse.Namespace) -> int:
         default = "  (default)" if formula is BSAFormula.MOSTELLER else ""
         _out(f"{formula.label:<13} {values[formula.value]:.4f} m²{default}")
     for note in (*patient.outliers, *patient.assumed_units):
-        _out(f"note: {note}")
+        _out(one_line(f"note: {note}"))
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from dosing._files import os_reason
     from dosing.catalogue import validate_paths
-    from dosing.errors import ProtocolError
+    from dosing.errors import DosingError, ProtocolError
 
     invalid = 0
     checked = 0
-    for path, error in validate_paths(args.paths):
-        checked += 1
-        if error is None:
-            _out(f"{path}: ok")
-            continue
-        invalid += 1
-        # problems go to stderr, like every other error; "ok" lines stay on stdout
-        if isinstance(error, ProtocolError):
-            _err(f"{path}: {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}")
-            for problem in error.problems:
-                _err(f"  {problem}")
-        else:
-            _err(f"{path}: {error}")
+    for given in args.paths:
+        try:
+            results = list(validate_paths([given]))
+        except OSError as err:  # a name too long, a folder that cannot be searched
+            results = [(given, DosingError("path", "readable", repr(given), os_reason(err)))]
+        for path, error in results:
+            checked += 1
+            if error is None:
+                _out(one_line(f"{path}: ok"))
+                continue
+            invalid += 1
+            # problems go to stderr, like every other error; "ok" lines stay on stdout
+            if isinstance(error, ProtocolError):
+                count = len(error.problems)
+                _err(f"{path}: {count} problem{'s' if count != 1 else ''}")
+                for problem in error.problems:
+                    _err(f"  {problem}")
+            else:
+                _err(f"{path}: {error}")
     _err(f"dosing: {checked - invalid} valid, {invalid} invalid")
     return EXIT_INVALID if invalid else EXIT_OK
 
@@ -585,7 +630,7 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
     """
     import itertools
 
-    from dosing._files import atomic_output
+    from dosing._files import atomic_output, check_output
     from dosing.catalogue import get_protocol
     from dosing.cohort import (
         EXTENSIONS,
@@ -613,10 +658,8 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
     if kind == "folder":
         _check_format(fmt)
     output = Path(args.output)
-    if kind == "csv" and output.exists() and not args.force:
-        raise OutputError(
-            "output", "a file that does not exist yet (or pass --force)", repr(args.output)
-        )
+    if kind == "csv":
+        check_output(output, force=args.force)
     show_progress = not args.no_progress and _is_terminal(sys.stderr)
     total = _count_rows(args.patients) if show_progress else 0
     with open_patients(args.patients) as lines:
@@ -681,10 +724,15 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
 
 def _cohort_output_kind(text: str, extensions: Mapping[str, str]) -> str:
     """``"csv"`` for a combined CSV, ``"folder"`` for one file per patient."""
+    from dosing._files import os_reason
     from dosing.errors import OutputError
 
     path = Path(text)
-    if text.endswith(("/", os.sep)) or path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as err:  # a name too long, a folder that cannot be searched
+        raise OutputError("-o", "a path the system accepts", repr(text), os_reason(err)) from None
+    if text.endswith(("/", os.sep)) or is_dir:
         return "folder"
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -712,16 +760,29 @@ def _check_format(fmt: str) -> None:
 
 
 def _count_rows(path: str | Path) -> int:
-    """Data rows in a patients file, estimated from its line ends (for the progress bar)."""
-    count, last = 0, b"\n"
+    """Data rows in a patients file, estimated from its line ends (for the progress bar).
+
+    Only a regular file is counted (a pipe would be used up), and no further than the
+    reader's own limit.
+    """
+    import stat
+
+    from dosing.cohort import MAX_PATIENTS_BYTES
+
+    count, last, read = 0, b"\n", 0
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return 0
         with open(path, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
-                count += chunk.count(b"\n")
+                count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
                 last = chunk[-1:]
+                read += len(chunk)
+                if read > MAX_PATIENTS_BYTES:
+                    break
     except OSError:
         return 0  # reading the file for real reports the problem
-    return max(count + (last != b"\n") - 1, 0)
+    return max(count + (last not in b"\r\n") - 1, 0)
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -811,15 +872,82 @@ def _out(text: str, end: str = "\n") -> None:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    """One line on stderr, with no control or bidirectional character (see dosing._text)."""
+    sys.stderr.write(one_line(text) + "\n")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (or SIGINT) received: handled exactly like an interruption."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+_STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`_Signalled` while the command runs.
+
+    A signal the process was started with ignored (``nohup``) stays ignored. After the first
+    signal all three are ignored, so that a second one cannot cut the clean-up short.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    numbers = [getattr(signal, name) for name in _STOP_SIGNALS if hasattr(signal, name)]
+    previous = {n: signal.getsignal(n) for n in numbers}
+    numbers = [n for n in numbers if previous[n] is not signal.SIG_IGN]
+
+    def stop(number: int, frame: object) -> None:
+        for n in numbers:
+            signal.signal(n, signal.SIG_IGN)
+        raise _Signalled(number)
+
+    for n in numbers:
+        signal.signal(n, stop)
+    try:
+        yield
+    finally:
+        for n in numbers:
+            handler = previous[n]
+            signal.signal(n, signal.SIG_DFL if handler is None else handler)
+
+
+@contextlib.contextmanager
+def _terminal_streams() -> Iterator[None]:
+    """Let stdout and stderr write what their encoding cannot (``m²`` as ``m2`` on ASCII)."""
+    changed: list[Callable[..., None]] = []
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=terminal_fallback())
+                changed.append(reconfigure)
+    try:
+        yield
+    finally:
+        for reconfigure in changed:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="strict")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 invalid input)."""
+    """Run the command line; return the exit status.
+
+    0 ok, 2 invalid input, 70 a defect in dosing, 130 interrupted (SIGINT), 128 + n for
+    signal n (SIGTERM 143, SIGHUP 129).
+    """
+    with _terminal_streams(), _signals_as_interrupts():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from dosing.errors import DosingError, ProtocolError
 
     parser = build_parser()
@@ -832,28 +960,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return status
     except _UsageError as err:
-        _err(f"dosing: error: {_one_line(str(err))}")
+        _err(f"dosing: error: {message(str(err))}")
         return EXIT_INVALID
     except ProtocolError as err:
         _err(
             f"dosing: error: {err.source}: protocol must be valid, got {len(err.problems)} problem(s): "
-            + "; ".join(_one_line(str(p)) for p in err.problems)
+            + "; ".join(message(str(p)) for p in err.problems)
         )
         return EXIT_INVALID
     except DosingError as err:
-        _err(f"dosing: error: {_one_line(str(err))}")
+        _err(f"dosing: error: {message(str(err))}")
         return EXIT_INVALID
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        import signal
+
+        number = err.number if isinstance(err, _Signalled) else signal.SIGINT
+        stopped = (
+            "interrupted"
+            if number == signal.SIGINT
+            else f"stopped by {signal.Signals(number).name}"
+        )
         _err(
-            "dosing: interrupted; the file being written was discarded and any file it would "
+            f"dosing: {stopped}; the file being written was discarded and any file it would "
             "have replaced is unchanged"
         )
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED if number == signal.SIGINT else 128 + number
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as err:  # a file the system refuses, met where no check named it
+        from dosing._files import os_reason
+
+        name = repr(err.filename) if err.filename is not None else "a file"
+        _err(f"dosing: error: file must be readable and writable, got {name} - {os_reason(err)}")
+        return EXIT_INVALID
     except Exception as err:  # a defect in dosing: still no traceback for the user
         _err(
-            f"dosing: internal error: {type(err).__name__}: {_one_line(str(err))} (please report this)"
+            f"dosing: internal error: {type(err).__name__}: {message(str(err))} (please report this)"
         )
         if os.environ.get("DOSING_DEBUG"):
             raise

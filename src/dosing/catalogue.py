@@ -16,7 +16,6 @@ dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'K
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -33,7 +32,6 @@ __all__ = [
     "get_protocol",
     "load_protocol",
     "load_protocols",
-    "read_limited",
     "validate_paths",
 ]
 
@@ -41,33 +39,20 @@ __all__ = [
 BUILTIN_PREFIX = "builtin:"
 
 
-def read_limited(path: str | Path, limit: int, *, field: str) -> bytes:
-    """Read at most ``limit`` bytes of a file; more is an error (never trusts the size on disk).
-
-    An endless stream such as ``/dev/zero`` stops at the limit. Every failure to read is a
-    :class:`~dosing.errors.DosingError` naming ``field``.
-
-    >>> read_limited("/dev/zero", 10, field="protocol file")
-    Traceback (most recent call last):
-      ...
-    dosing.errors.DosingError: protocol file must be at most 10 bytes, got more from '/dev/zero'
-    """
-    shown = repr(str(path))
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as err:
-        reason = os.strerror(err.errno) if err.errno else type(err).__name__
-        raise DosingError(field, "a readable file", f"{shown} ({reason})") from None
-    if len(data) > limit:
-        raise DosingError(field, f"at most {limit:,} bytes", f"more from {shown}")
-    return data
-
-
 def load_protocol(path: str | Path) -> Protocol:
     """Load and validate one protocol file (TOML, UTF-8, a byte order mark allowed)."""
+    from dosing._files import os_reason, read_limited
+
     p = Path(path)
-    raw = read_limited(p, MAX_FILE_BYTES, field="protocol file")
+    try:  # read with a hard limit: /dev/zero or a pipe claims a size of 0 and never ends
+        raw = read_limited(p, MAX_FILE_BYTES)
+    except DosingError:
+        problem = f"the file must be at most {MAX_FILE_BYTES} bytes, got more"
+        raise ProtocolError(str(p), [Problem("", problem)]) from None
+    except OSError as err:
+        raise DosingError(
+            "protocol file", "a readable file", f"{str(p)!r} ({os_reason(err)})"
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -76,14 +61,11 @@ def load_protocol(path: str | Path) -> Protocol:
 
 
 def _protocol_files(path: Path) -> list[Path]:
+    """The ``*.toml`` files of a folder, or the path itself (reading it reports any problem)."""
     try:
-        if path.is_dir():
-            return sorted(path.glob("*.toml"))
-    except OSError as err:
-        raise DosingError(
-            "protocol path", "a readable file or folder", f"{str(path)!r} ({err.strerror})"
-        ) from None
-    return [path]
+        return sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    except OSError:
+        return [path]
 
 
 def load_protocols(paths: Iterable[str | Path]) -> list[Protocol]:

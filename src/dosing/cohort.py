@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
+from dosing._text import message, one_line
 from dosing.bsa import BSAFormula
 from dosing.errors import ChoiceError, DosingError, OutputError
 from dosing.export import render as render_schedule
 from dosing.export._common import COLUMNS, Header, generated_text, protocol_text, row
-from dosing.export.table import comment_line, csv_cell, plain_text
+from dosing.export.table import comment_line, csv_cell
 from dosing.notation import format_amount
 from dosing.patient import Patient
 from dosing.protocol import resolve_choices
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = [
     "COHORT_COLUMNS",
     "EXTENSIONS",
+    "MAX_LINE_BYTES",
+    "MAX_PATIENTS_BYTES",
     "CohortResult",
     "CohortSummary",
     "PatientRow",
@@ -78,6 +81,11 @@ _OPTIONAL: Final = ("choose",)
 _KNOWN_TEXT: Final = "id, height, weight, start and optionally choose"
 _MAX_ID: Final = 200
 _MAX_CHOOSE: Final = 400
+#: The most a patients file may hold (far beyond any cohort: a row is well under 1 KB),
+#: and its longest line; hard limits, whatever size the file claims to have.
+MAX_PATIENTS_BYTES: Final = 64 * 1024 * 1024
+MAX_LINE_BYTES: Final = 64 * 1024
+_LINE_END: Final = re.compile(rb"\r\n|\r|\n")
 #: What undecodable bytes become when a file is read with ``surrogateescape``.
 _NOT_UTF8: Final = re.compile("[\udc80-\udcff]")
 
@@ -119,7 +127,7 @@ class Rejected:
 
     def __str__(self) -> str:
         """``line 3: height must be ...``, on one line whatever the message holds."""
-        return f"line {self.line}: {' '.join(plain_text(self.message).split())}"
+        return f"line {self.line}: {message(self.message)}"
 
 
 CohortResult = Scheduled | Rejected
@@ -141,8 +149,12 @@ class CohortSummary:
 def open_patients(path: str | Path) -> Iterator[Iterator[str]]:
     """Open a patients file and give its lines as text (a UTF-8 byte order mark is skipped).
 
-    Each line is decoded on its own, so bytes that are not UTF-8 reject only the row they are
-    in. A missing or unreadable file is a :class:`~dosing.errors.DosingError` naming it.
+    Any line end is read - LF, CRLF, or CR alone as some older spreadsheets write - and each
+    line is decoded on its own, so bytes that are not UTF-8 reject only the row they are in.
+    The file is read with hard limits whatever size it claims to have: a line longer than
+    :data:`MAX_LINE_BYTES` or a file longer than :data:`MAX_PATIENTS_BYTES` (an endless
+    stream such as ``/dev/zero``) stops the reading with a
+    :class:`~dosing.errors.DosingError`. A missing or unreadable file is one too, naming it.
 
     >>> with open_patients("no-such-file.csv") as lines:
     ...     pass
@@ -154,14 +166,64 @@ def open_patients(path: str | Path) -> Iterator[Iterator[str]]:
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as err:
-        reason = {
-            errno.ENOENT: "no such file",
-            errno.EISDIR: "it is a folder",
-            errno.EACCES: "permission denied",
-        }.get(err.errno or 0, err.strerror or type(err).__name__)
-        raise DosingError("patients", "a readable CSV file", repr(str(path)), reason) from None
+        raise DosingError(
+            "patients", "a readable CSV file", repr(str(path)), _reason(err)
+        ) from None
     with handle:
-        yield (raw.decode("utf-8", "surrogateescape") for raw in handle)
+        yield _text_lines(handle)
+
+
+def _reason(err: OSError) -> str:
+    return {
+        errno.ENOENT: "no such file",
+        errno.EISDIR: "it is a folder",
+        errno.EACCES: "permission denied",
+        errno.ENAMETOOLONG: "the file name is too long",
+        errno.ENOTDIR: "a part of the path is not a folder",
+    }.get(err.errno or 0, err.strerror or type(err).__name__)
+
+
+def _text_lines(handle: IO[bytes]) -> Iterator[str]:
+    """The lines of a binary stream as text ending in ``\\n``, whatever line end they had.
+
+    >>> import io
+    >>> list(_text_lines(io.BytesIO(b"id,height\\rP1,175cm\\r\\nP2,1\\xff\\n")))
+    ['id,height\\n', 'P1,175cm\\n', 'P2,1\\udcff\\n']
+    """
+    pending = b""
+    read = 0
+    while True:
+        try:
+            chunk = handle.read(1 << 16)
+        except OSError as err:
+            raise DosingError("patients", "readable", _reason(err)) from None
+        read += len(chunk)
+        if read > MAX_PATIENTS_BYTES:
+            raise DosingError(
+                "patients",
+                f"a file of at most {MAX_PATIENTS_BYTES:,} bytes",
+                "a longer file or an endless stream",
+                "split the cohort into several files",
+            )
+        if not chunk:
+            if pending:
+                yield pending.removesuffix(b"\r").decode("utf-8", "surrogateescape") + "\n"
+            return
+        data = pending + chunk
+        start = 0
+        for end in _LINE_END.finditer(data):
+            if end.end() == len(data) and end[0] == b"\r":
+                break  # perhaps the first half of a CRLF: wait for the next chunk
+            yield data[start : end.start()].decode("utf-8", "surrogateescape") + "\n"
+            start = end.end()
+        pending = data[start:]
+        if len(pending) > MAX_LINE_BYTES:
+            raise DosingError(
+                "patients",
+                f"a file with lines of at most {MAX_LINE_BYTES:,} bytes",
+                "a longer line",
+                "check that it is a CSV file with one patient per line",
+            )
 
 
 def read_patients(lines: Iterable[str]) -> Iterator[PatientRow | Rejected]:
@@ -217,13 +279,16 @@ class _Lines:
 
 
 def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            break
-    else:
+    cells: list[str] = []
+    try:
+        while not any(cell.strip() for cell in cells):
+            cells = next(reader)
+    except StopIteration:
         raise DosingError(
             "patients", f"a CSV file with a header row ({_KNOWN_TEXT})", "an empty file"
-        )
+        ) from None
+    except csv.Error as err:
+        raise DosingError("patients header", "a valid CSV row", message(str(err))) from None
     if _NOT_UTF8.search("".join(cells)):
         raise DosingError(
             "patients", "UTF-8 text", "a header row that is not UTF-8", "save the file as UTF-8"
@@ -232,7 +297,7 @@ def _read_header(reader: Reader, source: _Lines) -> dict[str, int]:
     unknown = [cells[i].strip() for i, n in enumerate(names) if n not in _REQUIRED + _OPTIONAL]
     if unknown:
         noun = "column" if len(unknown) == 1 else "columns"
-        listed = ", ".join(repr(plain_text(u)[:40]) for u in unknown[:10])
+        listed = ", ".join(repr(one_line(u)[:40]) for u in unknown[:10])
         raise DosingError("patients header", _KNOWN_TEXT, f"unknown {noun} {listed}")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -507,17 +572,21 @@ def patient_line(identifier: str, schedule: Schedule) -> str:
 
 
 class _Encoder:
-    """CSV-encodes cells with the csv module (RFC 4180 quoting), without a line end."""
+    """One CSV record without its line end, each cell made safe by :func:`csv_cell`.
+
+    Cells are quoted as RFC 4180 says, exactly as :func:`dosing.export.table.to_csv` writes.
+    """
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="")
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
 
-    def __call__(self, cells: Iterable[str]) -> str:
+    def __call__(self, cells: Iterable[object], *, first: bool = False) -> str:
+        """The cells as CSV; ``first`` if they start the record (see :func:`csv_cell`)."""
         self._buffer.seek(0)
         self._buffer.truncate()
-        self._writer.writerow(cells)
-        return self._buffer.getvalue()
+        self._writer.writerow([csv_cell(c, first=first and i == 0) for i, c in enumerate(cells)])
+        return self._buffer.getvalue()[:-2]
 
 
 def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
@@ -528,7 +597,7 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
     :func:`dosing.export.table.write_csv_rows` writes it; each line then only adds the date,
     cycle and day.
     """
-    prefix = encode((csv_cell(identifier),))
+    prefix = encode((identifier,), first=True)
     tails: dict[tuple[int, tuple[object, ...], str, str], str] = {}
     numbers: dict[int, str] = {}
     out: list[str] = []
@@ -537,7 +606,7 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
         key = (id(admin.dose), admin.events, admin.drug, admin.route)
         tail = tails.get(key)
         if tail is None:
-            tail = tails[key] = encode(csv_cell(c) for c in row(admin).cells()[3:])
+            tail = tails[key] = encode(row(admin).cells()[3:])
         cycle = numbers.get(admin.cycle)
         if cycle is None:
             cycle = numbers[admin.cycle] = csv_cell(str(admin.cycle))
@@ -583,7 +652,7 @@ def write_cohort_csv(
     )
     stream.write("".join(comment_line(line) for line in head))
     encode = _Encoder()
-    stream.write(encode(COHORT_COLUMNS) + "\r\n")
+    stream.write(encode(COHORT_COLUMNS, first=True) + "\r\n")
     for result in results:
         if isinstance(result, Rejected):
             summary.rejected += 1
@@ -645,8 +714,11 @@ def write_cohort_files(
 
     Names come from :func:`safe_file_name` and are made unique within the run (``P1``,
     ``P1-2``; compared without case, for case-insensitive file systems). Each file is written
-    atomically; an existing file is replaced only with ``force``, otherwise that patient is
-    rejected.
+    atomically and created exclusively: an existing file - even one another run created a
+    moment ago - is replaced only with ``force``, otherwise that patient is rejected. A
+    symbolic link in the folder is never written through, even with ``force`` (the patient
+    is rejected), so no patient's data can land outside the folder; nor is a read-only file
+    replaced.
 
     >>> import datetime as dt, tempfile
     >>> from dosing import get_protocol
@@ -676,7 +748,12 @@ def write_cohort_files(
                 name = f"{base}-{n}"
             taken.add(name.lower())
             try:
-                write_atomic(target / f"{name}.{suffix}", draw(result.schedule), force=force)
+                write_atomic(
+                    target / f"{name}.{suffix}",
+                    draw(result.schedule),
+                    force=force,
+                    follow_symlinks=False,
+                )
             except OutputError as err:
                 result = Rejected(result.line, result.identifier, str(err))
             else:

@@ -98,9 +98,22 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
                 if len(value) <= 40
                 else None
             )
-            if parts:
-                a, b, y = parts.groups()
-                hint = f"day/month order is ambiguous; write {y}-{int(b):02d}-{int(a):02d} or {y}-{int(a):02d}-{int(b):02d}"
+            if parts:  # offer only the readings that are real dates
+                a, b, y = (int(g) for g in parts.groups())
+                real: list[str] = []
+                for month, day_of_month in ((b, a), (a, b)):
+                    try:
+                        real.append(dt.date(y, month, day_of_month).isoformat())
+                    except ValueError:
+                        continue
+                real = list(dict.fromkeys(real))
+                hint = (
+                    f"day/month order is ambiguous; write {real[0]} or {real[1]}"
+                    if len(real) == 2
+                    else f"write {real[0]}"
+                    if real
+                    else "no reading of it is a real date"
+                )
             raise DateError(
                 field,
                 "an ISO date YYYY-MM-DD",

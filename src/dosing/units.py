@@ -132,28 +132,106 @@ def split_number_unit(text: str) -> tuple[str, str]:
 
 
 def parse_unit(
-    text: str, *, field: str, constraint: str = "a unit such as 'mg', 'mg/m²' or 'mg/kg'"
+    text: str,
+    *,
+    field: str,
+    constraint: str = "a unit such as 'mg', 'mg/m²' or 'mg/kg'",
+    dimension: str = "",
+    shown: str = "",
 ) -> pint.Unit:
     """Parse a unit such as ``"mg/m²"`` or ``"mg/kg"`` in the shared registry.
 
+    An unknown unit is a :class:`~dosing.errors.MeasurementError` that names it, with the
+    closest unit of ``dimension`` (if given) as a suggestion; ``shown`` is the value the
+    message quotes (the unit text itself unless given).
+
     >>> str(parse_unit("mg/m2", field="dose"))
     'mg/m²'
+    >>> parse_unit("kilos", field="weight", constraint="a mass", dimension="[mass]")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.MeasurementError: weight must be a mass, got 'kilos' - unknown unit 'kilos'; did you mean kg?
     """
+    got = shown or repr(text)
     if not isinstance(text, str) or not _UNIT_TEXT.match(text.strip() or "?"):
-        raise MeasurementError(field, constraint, repr(text))
+        raise MeasurementError(field, constraint, got)
     unit = _cached_unit(text)
     if unit is None:
-        raise MeasurementError(field, constraint, repr(text), "check the spelling")
+        hint = _suggestion(text, dimension) if dimension else "check the spelling"
+        raise MeasurementError(field, constraint, got, hint)
     return unit
 
 
 @lru_cache(maxsize=256)
 def _cached_unit(text: str) -> pint.Unit | None:
-    """Parse unit text once; ``None`` when pint cannot read it."""
+    """Parse unit text once; ``None`` when pint cannot read it or reads it by a fluke.
+
+    pint reads a prefix's full name before any unit's symbol: ``kilos`` would be
+    kilo-seconds, and ``80 kilos`` refused as "a time". A prefix written out in full
+    (``kilo``, ``milli``) must be followed by a unit's name (``kilogram``), not by a
+    one-letter symbol; anything else is an unknown unit.
+    """
+    if any(_prefix_name_on_symbol(word) for word in re.findall(r"[A-Za-zµμ]+", text)):
+        return None
     try:
         return registry().Unit(_normalise_unit_text(text))
     except Exception:  # pint raises several unrelated types for unparseable text
         return None
+
+
+def _prefix_name_on_symbol(word: str) -> bool:
+    """True when every reading of ``word`` is a prefix's name on a one-letter unit symbol.
+
+    >>> _prefix_name_on_symbol("kilos"), _prefix_name_on_symbol("kilograms")
+    (True, False)
+    """
+    reg = registry()
+    readings = reg.parse_unit_name(word)
+    return bool(readings) and all(
+        prefix
+        and word.startswith(prefix)
+        and len(reg.get_symbol(unit)) == 1
+        and word[len(prefix) :].rstrip("s") in {reg.get_symbol(unit), ""}
+        for prefix, unit, _ in readings
+    )
+
+
+#: Units offered when a unit is unknown, by the dimension asked for.
+_SUGGESTIONS: Final = {
+    "[length]": {
+        "cm": "cm centimeter centimetre",
+        "m": "m meter metre",
+        "in": "in inch",
+        "ft": "ft foot feet",
+    },
+    "[mass]": {"kg": "kg kilogram kilo", "lb": "lb lbs pound"},
+    "[mass] / [length] ** 3": {"mg/dL": "mg/dl"},
+    "[substance] / [length] ** 3": {"µmol/L": "umol/l µmol/l micromol"},
+}
+
+
+def _suggestion(unit_text: str, dimension: str) -> str:
+    """``"unknown unit 'kilos' - did you mean kg?"``, the unit closest to what was typed.
+
+    >>> _suggestion("kilos", "[mass]"), _suggestion("ibs", "[mass]")
+    ("unknown unit 'kilos'; did you mean kg?", "unknown unit 'ibs'; did you mean lb?")
+    """
+    import difflib
+
+    typed = unit_text.strip().lower()
+    options = _SUGGESTIONS.get(dimension, {})
+    best, score = "", 0.0
+    for symbol, spellings in options.items():
+        for spelling in spellings.split():
+            ratio = difflib.SequenceMatcher(None, typed, spelling.lower()).ratio()
+            if ratio > score:
+                best, score = symbol, ratio
+    found = f"unknown unit {unit_text.strip()!r}"
+    if score >= 0.5:
+        return f"{found}; did you mean {best}?"
+    if options:
+        return f"{found}; use {' or '.join(options)}"
+    return found
 
 
 def _number(text: str) -> float:
@@ -189,7 +267,13 @@ def parse_quantity(
             raise MeasurementError(field, constraint, repr(value), "give the unit explicitly")
         quantity = reg.Quantity(_finite_float(value, field), default_unit)
     elif isinstance(value, str):
-        quantity = _parse_text(value, field=field, constraint=constraint, default_unit=default_unit)
+        quantity = _parse_text(
+            value,
+            field=field,
+            constraint=constraint,
+            default_unit=default_unit,
+            dimension=dimension,
+        )
     elif is_quantity(value):
         quantity = _own_quantity(value, field=field, constraint=constraint)
     else:
@@ -243,7 +327,7 @@ def _quoted(value: object) -> str:
 
 
 def _parse_text(
-    text: str, *, field: str, constraint: str, default_unit: str | None
+    text: str, *, field: str, constraint: str, default_unit: str | None, dimension: str
 ) -> pint.Quantity[float]:
     reg = registry()
     if len(text) > _MAX_TEXT or not text.strip():
@@ -264,7 +348,9 @@ def _parse_text(
         if default_unit is None:
             raise MeasurementError(field, constraint, repr(text), "give the unit explicitly")
         return reg.Quantity(number, default_unit)
-    unit = parse_unit(unit_text, field=field, constraint=constraint)
+    unit = parse_unit(
+        unit_text, field=field, constraint=constraint, dimension=dimension, shown=repr(text)
+    )
     return reg.Quantity(number, unit)
 
 
@@ -443,5 +529,7 @@ def parse_creatinine(value: object, *, field: str = "serum_creatinine") -> pint.
             )
         except MeasurementError as err:
             raise MeasurementError(field, constraint, err.got) from None
-    mg_per_dl = quantity.magnitude * CREATININE_MOLAR_MASS_G_PER_MOL / 10_000
+    mg_per_dl = quantity.magnitude * (CREATININE_MOLAR_MASS_G_PER_MOL / 10_000)
+    if not math.isfinite(mg_per_dl):  # finite in µmol/L, not in mg/dL
+        raise MeasurementError(field, "a finite number", _quoted(value))
     return registry().Quantity(mg_per_dl, "mg/dL")

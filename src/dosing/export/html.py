@@ -13,7 +13,7 @@ The page has three parts, each starting on a new sheet when printed:
   labelled, and a legend.
 
 The document has inline CSS only: no scripts, fonts, images or links to other files. Every
-piece of text is escaped, and control characters are replaced with U+FFFD. The output depends
+piece of text is escaped, and control and bidirectional characters are replaced with U+FFFD. The output depends
 only on the schedule and ``generated_at``.
 
 >>> import datetime as dt
@@ -30,20 +30,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import html
-import re
 from collections.abc import Iterable
 
+from dosing._text import multi_line
 from dosing.export._common import COLUMNS, Header, header, rows
 from dosing.notation import format_amount, format_number, report_decimals
 from dosing.schedule import Administration, Schedule
 
 __all__ = ["escape", "to_html"]
-
-# C0 and C1 controls (tab, newline and carriage return kept), line/paragraph separators,
-# HTML non-characters and lone surrogates (which cannot be written as UTF-8).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
-)
 
 _MONTHS = (
     "January",
@@ -93,10 +87,13 @@ _FLAG_CLASS = {
 def escape(text: object) -> str:
     """Text made safe for HTML content and quoted attributes; control characters replaced.
 
+    The characters :mod:`dosing._text` lists (controls, bidirectional controls,
+    non-characters) become U+FFFD; line breaks become ``\\n``.
+
     >>> escape('<b a="1">&\\x07')
     '&lt;b a=&quot;1&quot;&gt;&amp;\\ufffd'
     """
-    return html.escape(_UNSAFE.sub("\ufffd", str(text)), quote=True)
+    return html.escape(multi_line(str(text)), quote=True)
 
 
 def _flags(admin: Administration) -> tuple[str, ...]:

@@ -13,8 +13,10 @@ patient text appears in them.
 
 Events are timed when ``time`` is given: in ``tz`` with a generated ``VTIMEZONE``, or as
 floating local time without a zone (said so in every description). ``remind`` adds a
-display alarm. Escaping and line folding are the ``icalendar`` package's; control
-characters in free text are replaced with U+FFFD before they reach it.
+display alarm. Escaping and line folding are the ``icalendar`` package's; free text goes
+through :mod:`dosing._text` before it reaches it (control and bidirectional characters
+become U+FFFD; line breaks stay line breaks in descriptions, ``\\n`` once escaped, and
+become spaces in one-line properties such as the summary).
 
 >>> import datetime as dt
 >>> from dosing import Patient, build_schedule, get_protocol
@@ -40,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 
+from dosing._text import multi_line, one_line
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.export._common import Header, header
 from dosing.schedule import Administration, Schedule
@@ -68,8 +71,6 @@ _ZONE_HISTORY = dt.timedelta(days=400)
 _FOLD_AT = 74  # octets; a longer content line is folded
 _SEQUENCE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
-# RFC 5545 CONTROL (minus newline), C1 controls, line/paragraph separators, lone surrogates.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 _DURATION = re.compile(
     r"^\s*(?:(\d{1,5})\s*d)?\s*(?:(\d{1,6})\s*h)?\s*(?:(\d{1,7})\s*m)?\s*$", re.I | re.ASCII
@@ -151,20 +152,6 @@ def _shown(value: object) -> str:
         return f"{sign}{_span_text(abs(value))}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-# -- text -----------------------------------------------------------------------------------
-
-
-def _clean(text: str) -> str:
-    """Free text made safe for a calendar: line breaks as ``\\n``, control characters U+FFFD."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("\ufffd", text)
-
-
-def _one_line(text: str) -> str:
-    """Free text for a one-line property (name, summary): line breaks become spaces."""
-    return _clean(text).replace("\n", " ")
 
 
 # -- UIDs -----------------------------------------------------------------------------------
@@ -340,7 +327,7 @@ def _span_text(span: dt.timedelta) -> str:
 
 
 def _header_text(head: Header) -> str:
-    return _clean("\n".join(head.lines()))
+    return multi_line("\n".join(head.lines()))
 
 
 def _essentials(head: Header, timing: _Timing) -> str:
@@ -425,7 +412,7 @@ def _calendar(
 
     protocol = schedule.protocol
     ident = (schedule.patient.identifier or "").strip()
-    title = _one_line(head.title + (f": {ident}" if ident else ""))
+    title = one_line(head.title + (f": {ident}" if ident else ""))
     cal = Calendar()
     cal.add("PRODID", f"-//dosing//dosing {__version__}//EN")
     cal.add("VERSION", "2.0")
@@ -478,7 +465,7 @@ def _calendar(
         start, end, clock_note = timing.start_end(day)
         key = tuple((a.drug, a.route, a.events, id(a.dose)) for a in admins)
         doses = [f"{a.drug} {a.dose.text} {a.route}" for a in admins]
-        summary = _one_line(f"{label} · {protocol.id}: {', '.join(doses)}")
+        summary = one_line(f"{label} · {protocol.id}: {', '.join(doses)}")
 
         description = descriptions.get((key, clock_note))
         if description is None:
@@ -491,13 +478,13 @@ def _calendar(
             if clock_note:
                 parts.append(clock_note)
             parts += [essentials, notice]
-            description = vText(_clean("\n\n".join(parts)))
+            description = vText(multi_line("\n\n".join(parts)))
             descriptions[(key, clock_note)] = description
 
         drugs = tuple(dict.fromkeys(a.drug for a in admins))
         category = categories.get(drugs)
         if category is None:
-            category = categories[drugs] = vCategory([_one_line(protocol.id), *drugs])
+            category = categories[drugs] = vCategory([one_line(protocol.id), *map(one_line, drugs)])
 
         event = Event()
         event["UID"] = vText(_unique(uid, used))

@@ -17,7 +17,8 @@ Cycle 1
 
 from __future__ import annotations
 
-from dosing.export.table import aligned, plain_text
+from dosing._text import one_line
+from dosing.export.table import aligned
 from dosing.grammar import MAX_CYCLES
 from dosing.notation import format_amount
 from dosing.plan import Plan, build_plan
@@ -77,7 +78,7 @@ def protocol_text(protocol: Protocol) -> str:
         if not lines:
             rendered.append("  (no doses)")
         blocks.append("\n".join(rendered))
-    out_text = "\n".join(out) + "\n\n" + "\n\n".join(blocks)
+    out_text = "\n".join(map(one_line, out)) + "\n\n" + "\n\n".join(blocks)
     extra = []
     for drug, choice in p.choices.items():
         allowed = ", ".join(format_amount(v, choice.unit) for v in choice.allowed)
@@ -109,4 +110,4 @@ def protocol_text(protocol: Protocol) -> str:
         if d.note:
             extra.append(f"drug note {d.name}: {d.note}")
     extra.extend(f"note: {n}" for n in p.notes)
-    return plain_text(out_text + "\n\n" + "\n".join(extra) + "\n")
+    return out_text + "\n\n" + "\n".join(map(one_line, extra)) + "\n"

@@ -4,9 +4,12 @@ Every table has the columns ``date, cycle, day, drug, dose, unit, route, basis,
 calculated, reason`` and a header block (patient, BSA and formula, protocol, choices with
 defaults marked, cycles, date generated, sources, notes and the verification notice).
 
-Free text is made safe for its target: CSV cells that a spreadsheet would run as a formula
-(leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``;
-Markdown cells escape ``|``, backslashes and markup; control characters are replaced.
+Free text is made safe for its target with :mod:`dosing._text`, the one filter every output
+uses: control characters, bidirectional controls and the like become U+FFFD in every
+format. CSV cells and the terminal table's cells are one line (line breaks become spaces),
+and a CSV cell that a spreadsheet would run as a formula - split at commas, semicolons or
+tabs - gets a ``'``; Markdown cells escape ``|``, backslashes and markup; JSON keeps every
+value exactly, writing those characters as ``\\u`` escapes.
 
 >>> import datetime as dt
 >>> from dosing import Patient, build_schedule, get_protocol
@@ -29,6 +32,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from dosing._text import json_text, message, multi_line, one_line, spreadsheet_text
 from dosing.export._common import COLUMNS, Row, generated_text, header, rows
 from dosing.schedule import Schedule
 
@@ -46,35 +50,31 @@ __all__ = [
     "write_csv_rows",
 ]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-# A comma followed (after any spaces) by what would start a formula or a quoted field,
-# unless that piece is just a number.
-_RISKY_AFTER_COMMA = re.compile(r",(?=\s*[=+\-@\"'])(?!\s*[+-]?\d+(?:\.\d+)?\s*(?:,|$))")
-
 
 def plain_text(text: str) -> str:
-    """Replace control characters (other than tab and newlines) with U+FFFD.
+    """Text of several lines made safe to show (see :func:`dosing._text.multi_line`).
 
-    >>> plain_text("a\\x07b")
-    'a\\ufffdb'
+    >>> plain_text("a\\x07b\\rc")
+    'a\\ufffdb\\nc'
     """
-    return _CONTROL.sub("\ufffd", text)
+    return multi_line(text)
 
 
-def csv_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection).
+def csv_cell(value: object, *, first: bool = False) -> str:
+    """A CSV cell on one line that no spreadsheet runs as a formula (OWASP CSV injection).
 
-    Numbers, including negative day numbers, are left as they are.
+    Line breaks and tabs become spaces, so a cell never starts a new record, and a piece
+    that a comma, semicolon or tab split would start with ``=``, ``+``, ``-`` or ``@`` gets
+    a leading ``'`` (see :func:`dosing._text.spreadsheet_text`). Numbers, including
+    negative day numbers, are left as they are - except in a record's ``first`` cell,
+    where a semicolon or tab split would run the number on into the next cells.
 
-    >>> csv_cell("=HYPERLINK(1)"), csv_cell("-5"), csv_cell("@SUM")
-    ("'=HYPERLINK(1)", '-5', "'@SUM")
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("-5"), csv_cell("@SUM"), csv_cell("P1;=1+1")
+    ("'=HYPERLINK(1)", '-5', "'@SUM", "P1;'=1+1")
+    >>> csv_cell("MRN 0001\\nMRN 0002"), csv_cell("-5", first=True)
+    ('MRN 0001 MRN 0002', "'-5")
     """
-    text = plain_text(str(value))
-    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
-        return "'" + text
-    return text
+    return spreadsheet_text(str(value), first=first)
 
 
 def markdown_cell(value: object) -> str:
@@ -83,32 +83,32 @@ def markdown_cell(value: object) -> str:
     >>> markdown_cell("a|b *c* <x>")
     'a\\|b \\*c\\* &lt;x&gt;'
     """
-    text = plain_text(str(value)).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", one_line(str(value)))
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def comment_line(text: str) -> str:
     r"""A ``#`` comment line for the top of a CSV file: one line, no control characters.
 
-    A spreadsheet splits even a comment line at its commas, so a piece after a comma that
-    would start a formula (``=``, ``+``, ``-``, ``@``, or a quote that opens a field) gets a
-    leading ``'``; a plain number such as ``-5`` is left alone.
+    A spreadsheet splits even a comment line at its commas (or semicolons, or tabs), so a
+    piece that would start a formula (``=``, ``+``, ``-``, ``@``, or a quote that opens a
+    field) gets a leading ``'``, as in :func:`csv_cell`; a plain number such as ``-5`` is
+    left alone.
 
     >>> comment_line("BSA: 1.972 m²\nnext")
     '# BSA: 1.972 m² next\r\n'
-    >>> print(comment_line('patient identifier: x,=1+1, "=cmd", days -5, -4'), end="")
-    # patient identifier: x,'=1+1,' "=cmd", days -5, -4
+    >>> print(comment_line('patient identifier: x,=1+1; "=cmd", days -5, -4'), end="")
+    # patient identifier: x,'=1+1;' "=cmd", days -5, -4
     """
-    flat = " ".join(plain_text(text).split())
-    safe = _RISKY_AFTER_COMMA.sub(",'", flat)
-    return f"# {safe}\r\n"
+    return f"# {spreadsheet_text(message(text), whole_line=True)}\r\n"
 
 
 def write_csv_rows(out: io.TextIOBase | Any, items: Iterable[Row]) -> None:
     """Write rows (no header) as CSV to a text stream; used by the cohort writer too."""
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(tuple(csv_cell(c) for c in r.cells()) for r in items)
+    writer.writerows(
+        tuple(csv_cell(c, first=i == 0) for i, c in enumerate(r.cells())) for r in items
+    )
 
 
 def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
@@ -266,16 +266,16 @@ def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
     (``date``, ``cycle``, ``day``, ``drug``, ``dose``, ``unit``, ``route``, ``basis``, ...),
     ``totals``, ``notes`` and the ``notice``.
     """
-    return (
-        json.dumps(to_json_data(schedule, generated_at=generated_at), indent=2, ensure_ascii=False)
-        + "\n"
+    document = json.dumps(
+        to_json_data(schedule, generated_at=generated_at), indent=2, ensure_ascii=False
     )
+    return json_text(document) + "\n"
 
 
 def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
     """An aligned plain-text table for the terminal, header block first."""
     head = header(schedule, generated_at=generated_at)
-    lines = [plain_text(line) for line in head.lines()]
+    lines = [one_line(line) for line in head.lines()]
     shown = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "reason")
     table = [shown] + [
         (r.date, str(r.cycle), str(r.day), r.drug, r.dose, r.unit, r.route, r.basis, r.reason)
@@ -291,12 +291,13 @@ def aligned(
 ) -> list[str]:
     """Lines of a plain-text table: every column but the last padded, two spaces between.
 
-    Columns whose index is in ``right`` are right-aligned; control characters are replaced.
+    Columns whose index is in ``right`` are right-aligned; each cell is made one safe line
+    (:func:`dosing._text.one_line`), so no cell can move the cursor or start a line.
 
     >>> aligned([("drug", "dose", "note"), ("lenalidomide", "25", "")], right={1})
     ['drug          dose  note', 'lenalidomide    25']
     """
-    cells = [[plain_text(c) for c in row] for row in table]
+    cells = [[one_line(c) for c in row] for row in table]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]) - 1)]
     out = []
     for row in cells:

@@ -51,13 +51,17 @@ __all__ = [
 ]
 
 
-def dose_date(start: dt.date, cycle_length: int, cycle: int, day: int) -> dt.date:
-    """The date of ``day`` of ``cycle`` for a course whose cycle 1 day 1 is ``start``.
+def dose_date(start: dt.date, cycle_length: int, cycle: int, day: int, anchor: int = 1) -> dt.date:
+    """The date of ``day`` of ``cycle`` for a course whose cycle 1 day ``anchor`` is ``start``.
+
+    The anchor is day 1 unless a protocol counts from another day (day 0, an infusion).
 
     >>> dose_date(dt.date(2026, 1, 5), 28, 2, 1), dose_date(dt.date(2026, 1, 5), 28, 1, -5)
     (datetime.date(2026, 2, 2), datetime.date(2025, 12, 30))
+    >>> dose_date(dt.date(2026, 1, 10), 28, 1, -5, anchor=0)
+    datetime.date(2026, 1, 5)
     """
-    return start + dt.timedelta(days=(cycle - 1) * cycle_length + day - 1)
+    return start + dt.timedelta(days=(cycle - 1) * cycle_length + day - anchor)
 
 
 @dataclass(frozen=True, slots=True)

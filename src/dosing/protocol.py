@@ -62,8 +62,10 @@ __all__ = [
     "MAX_CYCLES",
     "MAX_FILE_BYTES",
     "Choice",
+    "Codes",
     "Cycles",
     "DayBlock",
+    "DoseLevels",
     "Drug",
     "OlderPatients",
     "Premedication",
@@ -72,6 +74,7 @@ __all__ = [
     "ResolvedChoice",
     "Source",
     "StepUp",
+    "WeightChange",
     "loads_protocol",
     "parse_protocol",
     "protocol_json_schema",
@@ -381,6 +384,67 @@ class RenalRow(_Model):
         return (low is None or clearance >= low) and (high is None or clearance < high)
 
 
+class DoseLevels(_Model):
+    """A drug's dose levels, highest first, as a label's dose-modification table gives them.
+
+    ``levels`` empty states that the label recommends no dose reductions (daratumumab).
+    """
+
+    levels: tuple[Rule, ...] = Field(
+        max_length=12, description="Doses from the highest down, e.g. ['56 mg/m2', '45 mg/m2']."
+    )
+    source: SourceTag
+    citation: str = Field(min_length=3, max_length=500)
+
+    @model_validator(mode="after")
+    def _descending(self) -> DoseLevels:
+        bases = {rule.basis for rule in self.levels}
+        if len(bases) > 1:
+            raise ValueError(
+                f"levels must all be of one kind (mg/m², mg/kg or mg), got {len(bases)}"
+            )
+        amounts = [rule.amount for rule in self.levels]
+        if amounts != sorted(set(amounts), reverse=True):
+            raise ValueError(
+                "levels must run from the highest dose down without repeats, got "
+                + ", ".join(str(r) for r in self.levels)
+            )
+        return self
+
+    def position(self, rule: DoseRule) -> int | None:
+        """Where ``rule`` stands on the ladder (0 = highest), or ``None`` if it is not a level."""
+        for i, level in enumerate(self.levels):
+            if level.basis is rule.basis and math.isclose(level.amount, rule.amount):
+                return i
+        return None
+
+
+class WeightChange(_Model):
+    """How a mg/m² dose follows a change of weight (format 2).
+
+    The baseline BSA is kept while the weight stays within ``recalculate_above`` percent of
+    baseline, and recalculated beyond it.
+    """
+
+    recalculate_above: float = Field(gt=0, le=100, description="Percent of the baseline weight.")
+    source: SourceTag
+    citation: str = Field(min_length=3, max_length=500)
+
+
+class Codes(_Model):
+    """Standard codes of a drug's ingredient (format 2), each checked for its form."""
+
+    rxnorm: str | None = Field(
+        default=None, pattern=r"^[1-9][0-9]{0,8}$", description="RxNorm ingredient RxCUI."
+    )
+    atc: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$",
+        description="WHO ATC code, e.g. L01XG02.",
+    )
+    citation: str = Field(min_length=3, max_length=500, description="Where the codes were found.")
+
+
 class Drug(_Model):
     """One drug: route, dose rule (or a choice), caps, days by cycle range, label facts."""
 
@@ -410,6 +474,26 @@ class Drug(_Model):
     renal: tuple[RenalRow, ...] = Field(
         default=(), max_length=40, description="Format 2: renal starting-dose tables."
     )
+    dose_levels: DoseLevels | None = Field(
+        default=None, description="Format 2: the label's dose levels, highest first."
+    )
+    weight_change: WeightChange | None = Field(
+        default=None,
+        description="Format 2: a mg/m² dose kept on baseline BSA within this weight change.",
+    )
+    product: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=120,
+        description="Format 2: a named product, e.g. 'daratumumab and hyaluronidase-fihj'.",
+    )
+    form: Literal["capsule", "tablet", "infusion", "injection"] | None = Field(
+        default=None, description="Format 2: how a dose is given, for patients' wording."
+    )
+    infusion_minutes: int | None = Field(
+        default=None, ge=1, le=24 * 60, description="Format 2: the infusion time in minutes."
+    )
+    codes: Codes | None = Field(default=None, description="Format 2: RxNorm and ATC codes.")
     schedule: tuple[DayBlock, ...] = Field(min_length=1, max_length=40)
     sources: tuple[SourceTag, ...] = Field(
         min_length=1, max_length=10, description="Tags of the protocol's sources this drug follows."
@@ -614,6 +698,15 @@ class Protocol(_Model):
     aliases: tuple[Annotated[str, Field(pattern=_ID)], ...] = Field(default=(), max_length=20)
     setting: str = Field(min_length=3, max_length=200)
     cycle_length_days: int = Field(ge=1, le=365)
+    anchor_day: int = Field(
+        default=1,
+        ge=-60,
+        le=365,
+        description=(
+            "Format 2: the day of cycle 1 that the start date names (1 unless given; 0 for a "
+            "protocol counted back from an infusion on day 0)."
+        ),
+    )
     cycles: Cycles
     sources: tuple[Source, ...] = Field(max_length=20)
     drugs: tuple[Drug, ...] = Field(min_length=1, max_length=30)
@@ -754,7 +847,18 @@ def _max_cycles(protocol: Protocol) -> int:
 
 # -- checks that span several parts of a file ------------------------------------------------
 
-_V2_DRUG_KEYS = ("strengths", "roles", "premedication", "renal")
+_V2_DRUG_KEYS = (
+    "strengths",
+    "roles",
+    "premedication",
+    "renal",
+    "dose_levels",
+    "weight_change",
+    "product",
+    "form",
+    "infusion_minutes",
+    "codes",
+)
 
 
 def cross_reference_problems(data: Mapping[str, Any]) -> list[Problem]:
@@ -801,7 +905,7 @@ def _version_problems(
 ) -> list[Problem]:
     if data.get("format", 1) != 1:
         return []
-    used = []
+    used = ["anchor_day"] if data.get("anchor_day", 1) != 1 else []
     for drug in drugs:
         used += [f"drugs.{drug.get('name')}.{k}" for k in _V2_DRUG_KEYS if drug.get(k)]
         for i, block in enumerate(drug.get("schedule") or ()):
@@ -853,11 +957,11 @@ def _drug_problems(
             for i, row in enumerate(drug.get("renal") or ())
             if isinstance(row, Mapping)
         ]
-        + (
-            [("premedication.source", drug["premedication"].get("source"))]
-            if isinstance(drug.get("premedication"), Mapping)
-            else []
-        )
+        + [
+            (f"{key}.source", drug[key].get("source"))
+            for key in ("premedication", "dose_levels", "weight_change")
+            if isinstance(drug.get(key), Mapping)
+        ]
     )
     for where, tag in declared:
         if tag is not None and tag not in tags:

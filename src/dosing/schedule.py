@@ -271,10 +271,10 @@ class Schedule:
 
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
         """First and last date of ``cycle`` (day 1 to the cycle's last day)."""
-        length = self.protocol.cycle_length_days
+        length, anchor = self.protocol.cycle_length_days, self.protocol.anchor_day
         return (
-            dose_date(self.start, length, cycle, 1),
-            dose_date(self.start, length, cycle, length),
+            dose_date(self.start, length, cycle, 1, anchor),
+            dose_date(self.start, length, cycle, length, anchor),
         )
 
     def by_day(self) -> tuple[TreatmentDay, ...]:
@@ -476,7 +476,7 @@ def build_schedule(
                 rounding=policies.get(planned.drug),
                 strengths_mg=strengths[planned.drug],
             )
-        date = dose_date(first_day, length, planned.cycle, planned.day)
+        date = dose_date(first_day, length, planned.cycle, planned.day, protocol.anchor_day)
         events = planned.events
         gap = gaps.get((planned.cycle, planned.day, planned.drug))
         if gap is not None:

@@ -86,6 +86,14 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
             f"{schedule.start.isoformat()} to {schedule.end.isoformat()}",
         )
     )
+    if p.anchor_day != 1:
+        fields.append(
+            (
+                "start",
+                f"{schedule.start.isoformat()} is cycle 1 day {p.anchor_day}, the day this "
+                f"protocol counts from; earlier days fall before it",
+            )
+        )
     fields.append(("renal function", schedule.renal_text()))
     fields.extend(("renal starting dose", line) for line in schedule.renal_dose_lines())
     fields.extend(("age check", line) for line in schedule.age_lines())

@@ -277,9 +277,12 @@ def _legend_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
 
 
 def _cycle_of(schedule: Schedule, day: dt.date) -> int | None:
-    if not schedule.start <= day <= schedule.end:
-        return None
-    return (day - schedule.start).days // schedule.protocol.cycle_length_days + 1
+    """The cycle whose window holds ``day`` (windows come from the schedule's date rule)."""
+    for cycle in range(1, schedule.cycles + 1):
+        first, last = schedule.cycle_window(cycle)
+        if first <= day <= last:
+            return cycle
+    return None
 
 
 def _day_cell(

@@ -154,12 +154,13 @@ def test_dtstamp_is_generated_at_and_output_is_byte_identical() -> None:
     assert later != first
 
 
-def test_sequence_grows_with_generation_time() -> None:
-    """A later export has a higher SEQUENCE, so clients take it as the newer revision."""
+def test_sequence_does_not_depend_on_the_generation_time() -> None:
+    """An event as planned has SEQUENCE 0 whenever it is exported; changes raise it
+    (tests/test_course.py)."""
     s = schedule("KRd")
     early = events(export(s))[0].sequence.value
     late = events(export(s, generated_at=STAMP + dt.timedelta(days=3)))[0].sequence.value
-    assert int(late) > int(early) >= 0
+    assert int(late) == int(early) == 0
 
 
 def test_wire_format_is_crlf_and_folded() -> None:

@@ -90,17 +90,22 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
-def _add_patient_options(p: argparse.ArgumentParser, *, start: bool = True) -> None:
+def _add_patient_options(
+    p: argparse.ArgumentParser, *, start: bool = True, required: bool = True
+) -> None:
+    more = "" if required else " (required unless --course gives it)"
     p.add_argument(
         "--height",
-        required=True,
-        help="height with unit: 175cm, 1.75m, 69in, '5 ft 9 in' (bare number: cm)",
+        required=required,
+        help=f"height with unit: 175cm, 1.75m, 69in, '5 ft 9 in' (bare number: cm){more}",
     )
     p.add_argument(
-        "--weight", required=True, help="actual weight with unit: 80kg, 176lb (bare number: kg)"
+        "--weight",
+        required=required,
+        help=f"actual weight with unit: 80kg, 176lb (bare number: kg){more}",
     )
     if start:
-        p.add_argument("--start", required=True, help="cycle 1 day 1 as YYYY-MM-DD")
+        p.add_argument("--start", required=required, help=f"cycle 1 day 1 as YYYY-MM-DD{more}")
     p.add_argument("--id", dest="identifier", help="patient identifier shown in the header")
     p.add_argument(
         "--sex", choices=["female", "male"], help="for creatinine clearance (Cockcroft-Gault)"
@@ -181,10 +186,72 @@ def build_parser() -> argparse.ArgumentParser:
             f"  dosing calendar KdD {PATIENT_EXAMPLE} -o kdd.ics --time 09:00 --tz Europe/Berlin --remind 1d"
         ),
     )
-    p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
-    _add_patient_options(p)
+    p.add_argument(
+        "protocol",
+        metavar="ID",
+        nargs="?",
+        help="protocol id or alias (case-insensitive), or a protocol file; not with --course",
+    )
+    _add_patient_options(p, required=False)
     p.add_argument(
         "--cycles", type=_int_arg("--cycles"), help="number of cycles (default: the protocol's)"
+    )
+    course = p.add_argument_group(
+        "the patient's course",
+        "changes to the plan, each from a named point (C3 = cycle 3, C2D8 = cycle 2 day 8);\n"
+        "everything before the point is unchanged (see docs/course.md)",
+    )
+    course.add_argument(
+        "--course",
+        metavar="FILE",
+        help="read the course (patient, protocol, start, choices, changes) from FILE",
+    )
+    course.add_argument(
+        "--save-course",
+        metavar="FILE",
+        help="write the course, with the changes given here, to FILE (may be the --course file)",
+    )
+    course.add_argument(
+        "--delay",
+        action="append",
+        default=[],
+        metavar="POINT:DAYS",
+        help="C3:7 = cycle 3 and later start 7 days later; C2D8:2 = that day and later (repeatable)",
+    )
+    course.add_argument(
+        "--hold",
+        action="append",
+        default=[],
+        metavar="DRUG@POINT",
+        help="carfilzomib@C2D15 = one dose omitted; lenalidomide@C4 = a cycle; @C4+ = from C4 on",
+    )
+    course.add_argument(
+        "--reduce",
+        action="append",
+        default=[],
+        metavar="DRUG=LEVEL@POINT",
+        help="carfilzomib=45@C3 or carfilzomib=-1@C3: a dose level the protocol declares",
+    )
+    course.add_argument(
+        "--reweigh",
+        action="append",
+        default=[],
+        metavar="WEIGHT@POINT",
+        help="95kg@C4: a new weight from cycle 4 (95kg@C4:recalculate forces a new BSA)",
+    )
+    course.add_argument(
+        "--start-cycle",
+        type=_int_arg("--start-cycle"),
+        metavar="N",
+        help="the calendar begins at cycle N on --start (a patient who began elsewhere)",
+    )
+    course.add_argument(
+        "--reason", help="why the changes given here were made (shown in every output)"
+    )
+    course.add_argument(
+        "--recorded",
+        metavar="YYYY-MM-DD",
+        help="when the changes given here were recorded (default: the generation date)",
     )
     p.add_argument(
         "--bsa-formula",
@@ -490,25 +557,198 @@ def _rounding(items: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _schedule(args: argparse.Namespace) -> Schedule:
+def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None) -> Schedule:
+    """The schedule the calendar options (or the course file) describe; saves the course if asked."""
     from dosing.catalogue import get_protocol
     from dosing.schedule import build_schedule
 
-    protocol = get_protocol(
-        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
-    )
-    patient = _patient(args)
-    return build_schedule(
+    new = _amendments(args, generated_at)
+    course = _course(args, new)
+    if course is None:
+        _require(
+            args,
+            ("protocol", "ID"),
+            ("height", "--height"),
+            ("weight", "--weight"),
+            ("start", "--start"),
+        )
+        protocol = get_protocol(
+            args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
+        )
+        patient = _patient(args)
+        return build_schedule(
+            protocol,
+            patient,
+            args.start,
+            cycles=args.cycles,
+            choices=_pairs(args.choose, "--choose"),
+            bsa_formula=args.bsa_formula,
+            rounding=_rounding(args.round),
+            renal_table=args.renal_table,
+            clearance_weight=args.clearance_weight,
+            amendments=new,
+        )
+    files = [*args.protocol_file, *([course.protocol_file] if course.protocol_file else [])]
+    protocol = get_protocol(course.protocol, extra=_extra_protocols(files, course.protocol))
+    from dosing.patient import Patient
+
+    patient = Patient(**course.patient.model_dump(exclude_none=True))
+    schedule = build_schedule(
         protocol,
         patient,
-        args.start,
-        cycles=args.cycles,
-        choices=_pairs(args.choose, "--choose"),
-        bsa_formula=args.bsa_formula,
-        rounding=_rounding(args.round),
-        renal_table=args.renal_table,
-        clearance_weight=args.clearance_weight,
+        course.start,
+        cycles=course.cycles,
+        choices=dict(course.choices),
+        bsa_formula=course.bsa_formula,
+        rounding=_rounding([f"{k}={v}" for k, v in course.rounding.items()]),
+        renal_table=course.renal_table,
+        clearance_weight=course.clearance_weight,
+        amendments=course.amendments,
+        course_id=course.course_id,
     )
+    if args.save_course is not None:
+        from dosing._files import write_atomic
+        from dosing.course import dumps_course
+
+        same = (
+            args.course is not None
+            and Path(args.save_course).resolve() == Path(args.course).resolve()
+        )
+        write_atomic(args.save_course, dumps_course(course), force=args.force or same)
+        _err(f"dosing: saved the course to {args.save_course} ({len(course.amendments)} changes)")
+    return schedule
+
+
+_PATIENT_FLAGS = (
+    ("height", "--height"),
+    ("weight", "--weight"),
+    ("start", "--start"),
+    ("identifier", "--id"),
+    ("sex", "--sex"),
+    ("age", "--age"),
+    ("creatinine", "--creatinine"),
+    ("dialysis", "--dialysis"),
+    ("cycles", "--cycles"),
+    ("bsa_formula", "--bsa-formula"),
+    ("renal_table", "--renal-table"),
+    ("clearance_weight", "--clearance-weight"),
+)
+
+
+def _require(args: argparse.Namespace, *names: tuple[str, str]) -> None:
+    from dosing.errors import DosingError
+
+    for attr, flag in names:
+        if getattr(args, attr) is None:
+            raise DosingError(flag, "given (or a course with --course FILE)", "nothing")
+
+
+def _course(args: argparse.Namespace, new: list[Any]) -> Any:
+    """The course to schedule, with this command's changes ``new``.
+
+    That is the --course file extended by them, or a new course when --save-course is given;
+    ``None`` for a plain calendar.
+    """
+    from dosing.course import Course, CoursePatient, loads_course, new_course_id
+    from dosing.errors import DosingError
+
+    if args.course is None:
+        if args.save_course is None:
+            return None
+        _require(
+            args,
+            ("protocol", "ID"),
+            ("height", "--height"),
+            ("weight", "--weight"),
+            ("start", "--start"),
+        )
+        patient = {
+            "identifier": args.identifier,
+            "height": args.height,
+            "weight": args.weight,
+            "sex": args.sex,
+            "age": args.age,
+            "serum_creatinine": args.creatinine,
+            "dialysis": args.dialysis,
+            "accept_outlier": args.accept_outlier,
+        }
+        from dosing.schedule import parse_date
+
+        return Course(
+            course_id=new_course_id(),
+            protocol=args.protocol,
+            protocol_file=args.protocol_file[0] if len(args.protocol_file) == 1 else None,
+            start=parse_date(args.start, field="--start"),
+            cycles=args.cycles,
+            bsa_formula=args.bsa_formula,
+            renal_table=args.renal_table,
+            clearance_weight=args.clearance_weight,
+            choices=_pairs(args.choose, "--choose"),
+            rounding=_pairs(args.round, "--round"),
+            patient=CoursePatient(**{k: v for k, v in patient.items() if v is not None}),
+            amendments=tuple(new),
+        )
+    given = [flag for attr, flag in _PATIENT_FLAGS if getattr(args, attr) is not None]
+    given += [
+        f
+        for f, v in (("ID", args.protocol), ("--choose", args.choose), ("--round", args.round))
+        if v
+    ]
+    if given:
+        raise DosingError(
+            given[0],
+            "left out with --course",
+            "a value",
+            "the course file gives the patient, protocol and settings; record a change with "
+            "--delay, --hold, --reduce, --reweigh or --start-cycle, or edit the file",
+        )
+    from dosing._files import os_reason, read_limited
+
+    try:
+        raw = read_limited(args.course, 1024 * 1024)
+    except OSError as err:
+        raise DosingError(
+            "--course", "a readable course file", repr(args.course), os_reason(err)
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DosingError("--course", "UTF-8 text", repr(args.course)) from None
+    course = loads_course(text, origin=args.course)
+    return course.extended(new) if new else course
+
+
+def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> list[Any]:
+    """The changes given on this command line, recorded today (or --recorded) with --reason."""
+    from dosing.course import parse_amendment
+    from dosing.schedule import parse_date
+
+    if args.recorded is not None:
+        recorded = parse_date(args.recorded, field="--recorded")
+    elif generated_at is not None:
+        recorded = generated_at.astimezone(dt.UTC).date()
+    else:
+        recorded = dt.date.today()
+    out = []
+    for kind, items in (
+        ("start-cycle", [] if args.start_cycle is None else [str(args.start_cycle)]),
+        ("delay", args.delay),
+        ("hold", args.hold),
+        ("reduce", args.reduce),
+        ("reweigh", args.reweigh),
+    ):
+        out += [
+            parse_amendment(kind, item, recorded=recorded, reason=args.reason) for item in items
+        ]
+    if (args.reason is not None or args.recorded is not None) and not out:
+        from dosing.errors import DosingError
+
+        raise DosingError(
+            "--reason" if args.reason is not None else "--recorded",
+            "given with a change (--delay, --hold, --reduce, --reweigh, --start-cycle)",
+            "no change",
+        )
+    return out
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
@@ -529,7 +769,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         check_output(args.output, force=args.force)
     from dosing.export import render
 
-    schedule = _schedule(args)
+    schedule = _schedule(args, generated_at)
     data = render(schedule, fmt, generated_at=generated_at, **ics_options)
     if args.output is not None:
         from dosing._files import write_atomic

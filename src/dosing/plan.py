@@ -66,7 +66,12 @@ def dose_date(start: dt.date, cycle_length: int, cycle: int, day: int, anchor: i
 
 @dataclass(frozen=True, slots=True)
 class PlannedDose:
-    """One dose of one drug on one cycle day, with its rule and the reasons for it."""
+    """One dose of one drug on one cycle day, with its rule and the reasons for it.
+
+    A course may move it ``shift`` days later, and give it a weight (``weight_kg``, for a
+    dose per kg) or a weight to recalculate the BSA from (``bsa_weight_kg``); ``None`` is the
+    patient's baseline.
+    """
 
     cycle: int
     day: int
@@ -75,6 +80,9 @@ class PlannedDose:
     rule: DoseRule
     chosen: bool = False
     events: tuple[Event, ...] = ()
+    shift: int = 0
+    weight_kg: float | None = None
+    bsa_weight_kg: float | None = None
 
     @property
     def label(self) -> str:
@@ -84,16 +92,28 @@ class PlannedDose:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A protocol's planned doses for ``cycles`` cycles with the given choices, in order."""
+    """A protocol's planned doses for ``cycles`` cycles with the given choices, in order.
+
+    A course's amendments (:mod:`dosing.course`) leave ``doses`` without the held ones,
+    which are kept in ``held`` with their reason; ``first_cycle`` is where the calendar
+    begins, and ``delays`` the (point, days) pairs every date moves by.
+    """
 
     protocol: Protocol
     cycles: int
     choices: Mapping[str, ResolvedChoice]
     doses: tuple[PlannedDose, ...]
+    held: tuple[tuple[PlannedDose, Event], ...] = ()
+    first_cycle: int = 1
+    delays: tuple[tuple[tuple[int, int], int], ...] = ()
 
     def in_cycle(self, cycle: int) -> tuple[PlannedDose, ...]:
         """The planned doses of one cycle, in day and drug order."""
         return tuple(d for d in self.doses if d.cycle == cycle)
+
+    def shift(self, cycle: int, day: int) -> int:
+        """How many days the course's delays move ``cycle`` day ``day``."""
+        return sum(days for point, days in self.delays if (cycle, day) >= point)
 
 
 def _drug_blocks(

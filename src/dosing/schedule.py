@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from dosing._frozen import immutable
-from dosing.bsa import BSAFormula, WeightPolicy
+from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
+from dosing.course import Amendment
+from dosing.course import apply as apply_amendments
 from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
 from dosing.errors import DateError, ScheduleError
 from dosing.notation import REPORTING, format_amount
@@ -41,7 +43,7 @@ from dosing.plan import (
 )
 from dosing.protocol import Protocol, ResolvedChoice, resolve_choices
 from dosing.renal import DEFAULT_TABLE, RenalDecision, RenalFunction, assess, decide
-from dosing.trace import Event, OlderPatientDose, PremedicationNeeded, StepUpDose
+from dosing.trace import Event, HeldDose, OlderPatientDose, PremedicationNeeded, StepUpDose
 
 if TYPE_CHECKING:
     import pint
@@ -52,6 +54,7 @@ __all__ = [
     "VERIFICATION_NOTICE",
     "Administration",
     "DrugTotal",
+    "HeldAdministration",
     "PremedicationDay",
     "Schedule",
     "TreatmentDay",
@@ -69,6 +72,7 @@ VERIFICATION_NOTICE = (
 #: How far from today a start date may lie, in years: 10 back, 5 ahead.
 START_WINDOW_YEARS = (10, 5)
 
+_COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{1,63}$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 
@@ -214,6 +218,23 @@ class DrugTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldAdministration:
+    """A planned dose a course amendment held: not given, kept so that outputs can say so."""
+
+    date: dt.date
+    cycle: int
+    day: int
+    drug: str
+    route: str
+    event: HeldDose
+
+    @property
+    def label(self) -> str:
+        """``C2 D15``."""
+        return f"C{self.cycle} D{self.day}"
+
+
+@dataclass(frozen=True, slots=True)
 class PremedicationDay:
     """A day a drug needs premedication that the schedule does not give."""
 
@@ -256,6 +277,19 @@ class Schedule:
     )
     alerts: tuple[Event, ...] = ()
     premedication: tuple[PremedicationDay, ...] = field(default=(), repr=False)
+    amendments: tuple[Amendment, ...] = ()
+    course_id: str | None = None
+    held: tuple[HeldAdministration, ...] = field(default=(), repr=False)
+
+    @property
+    def first_cycle(self) -> int:
+        """The first cycle on the calendar (1 unless the course starts later)."""
+        return self.plan.first_cycle
+
+    @property
+    def cycle_numbers(self) -> range:
+        """The cycles on the calendar, first to last."""
+        return range(self.first_cycle, self.cycles + 1)
 
     @property
     def bsa(self) -> pint.Quantity[float]:
@@ -269,13 +303,16 @@ class Schedule:
         """The last day of the last cycle."""
         return self.cycle_window(self.cycles)[1]
 
+    def date_of(self, cycle: int, day: int) -> dt.date:
+        """The date of ``cycle`` day ``day`` in this course, any delays included."""
+        length = self.protocol.cycle_length_days
+        origin = self.start - dt.timedelta(days=(self.first_cycle - 1) * length)
+        base = dose_date(origin, length, cycle, day, self.protocol.anchor_day)
+        return base + dt.timedelta(days=self.plan.shift(cycle, day))
+
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
-        """First and last date of ``cycle`` (day 1 to the cycle's last day)."""
-        length, anchor = self.protocol.cycle_length_days, self.protocol.anchor_day
-        return (
-            dose_date(self.start, length, cycle, 1, anchor),
-            dose_date(self.start, length, cycle, length, anchor),
-        )
+        """First and last date of ``cycle`` (day 1 to the cycle's last day, delays included)."""
+        return self.date_of(cycle, 1), self.date_of(cycle, self.protocol.cycle_length_days)
 
     def by_day(self) -> tuple[TreatmentDay, ...]:
         """Administrations grouped by date."""
@@ -302,7 +339,7 @@ class Schedule:
         out = []
         for drug, items in self.by_drug().items():
             cumulative = 0.0
-            for cycle in range(1, self.cycles + 1):
+            for cycle in self.cycle_numbers:
                 in_cycle = [a.dose.final_mg for a in items if a.cycle == cycle]
                 total = sum(in_cycle)
                 cumulative += total
@@ -356,6 +393,20 @@ class Schedule:
                     f"{drug}: age {age}, over {older.age_above}: {self.choices[drug]} follows {rule}"
                 )
         return tuple(out)
+
+    def course_changes(self) -> tuple[str, ...]:
+        """Every amendment of the course, numbered, with when and why, then the held doses."""
+        out = [
+            f"{i}. {a} ({a.why()})"
+            + (f"; levels: {self._levels_source(a)}" if a.kind == "reduce" else "")
+            for i, a in enumerate(self.amendments, 1)
+        ]
+        out += [f"held: {h.date.isoformat()} {h.label} {h.drug} ({h.event.why})" for h in self.held]
+        return tuple(out)
+
+    def _levels_source(self, amendment: Amendment) -> str:
+        levels = self.protocol.drug(getattr(amendment, "drug", "")).dose_levels
+        return "none" if levels is None else f"{levels.source}: {levels.citation}"
 
     def drug_notes(self) -> tuple[str, ...]:
         """Each drug's note from the protocol file (premedication, infusion time, hydration)."""
@@ -413,6 +464,8 @@ def build_schedule(
     rounding: Mapping[str, RoundingPolicy] | None = None,
     renal_table: str | None = None,
     clearance_weight: WeightPolicy | str | None = None,
+    amendments: Sequence[Amendment] = (),
+    course_id: str | None = None,
     today: dt.date | None = None,
 ) -> Schedule:
     """Expand ``protocol`` for ``patient`` from ``start`` (cycle 1 day 1).
@@ -421,8 +474,10 @@ def build_schedule(
     ``choices`` maps a drug to a value in its choice's unit; ``rounding`` maps a drug to a
     rounding policy. ``renal_table`` picks the label whose renal starting-dose table applies
     (``"us"`` unless given) and ``clearance_weight`` the body weight Cockcroft-Gault uses
-    (``"actual"`` unless given). The start date must lie within 10 years before and 5 years
-    after ``today`` (the system date unless given).
+    (``"actual"`` unless given). ``amendments`` are the course's changes in the order they
+    were recorded (:mod:`dosing.course`); ``course_id`` names the course for calendar
+    identity. The start date must lie within 10 years before and 5 years after ``today``
+    (the system date unless given).
     """
     _check_types(protocol, patient, choices, rounding)
     first_day = parse_date(start, today=today)
@@ -449,26 +504,48 @@ def build_schedule(
             if d.row is not None and d.event is not None
         },
     )
+    amendments = tuple(amendments)
+    if amendments:
+        plan = apply_amendments(
+            plan,
+            amendments,
+            baseline_kg=patient.weight.magnitude,
+            weigh=lambda text: float(patient.replace(weight=text).weight.magnitude),
+        )
+    if course_id is not None and not _COURSE_ID.match(str(course_id)):
+        raise ScheduleError(
+            "course_id", "2 to 64 letters, digits, '-', '_' or '.'", repr(course_id)
+        )
     gaps = premedication_gaps(plan)
     bsa = patient.bsa(formula).magnitude
     weight = patient.weight.magnitude
+    height = patient.height.magnitude
     strengths = {d.name: d.strengths for d in protocol.drugs}
-    doses: dict[tuple[str, DoseRule], Dose] = {}
+    doses: dict[tuple[str, DoseRule, float | None], Dose] = {}
     length = protocol.cycle_length_days
+    origin = first_day - dt.timedelta(days=(plan.first_cycle - 1) * length)
+
+    def date_of(cycle: int, day: int, shift: int) -> dt.date:
+        return dose_date(origin, length, cycle, day, protocol.anchor_day) + dt.timedelta(days=shift)
+
     administrations: list[Administration] = []
     premedication: list[PremedicationDay] = []
     for planned in plan.doses:
-        key = (planned.drug, planned.rule)
+        rule = planned.rule
+        measure = (
+            (
+                bsa
+                if planned.bsa_weight_kg is None
+                else bsa_m2(height, planned.bsa_weight_kg, formula)
+            )
+            if rule.basis is Basis.PER_M2
+            else (planned.weight_kg if planned.weight_kg is not None else weight)
+            if rule.basis is Basis.PER_KG
+            else None
+        )
+        key = (planned.drug, rule, measure)
         dose = doses.get(key)
         if dose is None:
-            rule = planned.rule
-            measure = (
-                bsa
-                if rule.basis is Basis.PER_M2
-                else weight
-                if rule.basis is Basis.PER_KG
-                else None
-            )
             dose = doses[key] = dose_from_measure(
                 rule,
                 measure,
@@ -476,7 +553,7 @@ def build_schedule(
                 rounding=policies.get(planned.drug),
                 strengths_mg=strengths[planned.drug],
             )
-        date = dose_date(first_day, length, planned.cycle, planned.day, protocol.anchor_day)
+        date = date_of(planned.cycle, planned.day, planned.shift)
         events = planned.events
         gap = gaps.get((planned.cycle, planned.day, planned.drug))
         if gap is not None:
@@ -487,6 +564,14 @@ def build_schedule(
                 date, planned.cycle, planned.day, planned.drug, planned.route, dose, events
             )
         )
+    administrations.sort(key=lambda a: a.date)  # stable: day and drug order within a date
+    held = tuple(
+        HeldAdministration(
+            date_of(d.cycle, d.day, plan.shift(d.cycle, d.day)), d.cycle, d.day, d.drug, d.route, e
+        )
+        for d, e in plan.held
+        if isinstance(e, HeldDose)
+    )
     return Schedule(
         protocol=protocol,
         patient=patient,
@@ -506,6 +591,9 @@ def build_schedule(
         renal_decisions=MappingProxyType(decisions),
         alerts=_older_patient_alerts(protocol, resolved, patient, first_day),
         premedication=tuple(premedication),
+        amendments=amendments,
+        course_id=course_id,
+        held=held,
     )
 
 

@@ -22,12 +22,16 @@ from dosing.notation import format_amount, format_number
 
 __all__ = [
     "BSACapped",
+    "Delayed",
+    "DoseLevelApplied",
     "Event",
+    "HeldDose",
     "MaximumDose",
     "NotDispensable",
     "OlderPatientDose",
     "PremedicationNeeded",
     "RenalStartingDose",
+    "Reweighed",
     "Rounded",
     "RoundingImpossible",
     "RoundingRefused",
@@ -269,3 +273,81 @@ class OlderPatientDose(Event):
             f"{self.drug} {self.allowed} ({self.source}); {self.chosen} was chosen - to use "
             f"the lower dose, choose {self.drug} = {self.value}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Delayed(Event):
+    """A course amendment moved this dose later."""
+
+    kind: ClassVar[str] = "delayed"
+    flag: ClassVar[str] = "delayed"
+
+    days: int
+    at: str
+    amendment: int
+    why: str
+
+    def __str__(self) -> str:
+        return f"delayed {self.days} days from {self.at} ({self.why})"
+
+
+@dataclass(frozen=True, slots=True)
+class DoseLevelApplied(Event):
+    """A course amendment set this dose to one of the drug's declared dose levels."""
+
+    kind: ClassVar[str] = "dose_level"
+    flag: ClassVar[str] = "dose level"
+    warning: ClassVar[bool] = True
+
+    level: str
+    previous: str
+    at: str
+    amendment: int
+    why: str
+    source: str
+
+    def __str__(self) -> str:
+        tag = self.source.split(":", 1)[0]
+        return f"dose level {self.level} from {self.at}, was {self.previous} ({self.why}; levels: {tag})"
+
+
+@dataclass(frozen=True, slots=True)
+class Reweighed(Event):
+    """A course amendment gave a new weight; ``bsa`` says what it did to a mg/m² dose."""
+
+    kind: ClassVar[str] = "reweighed"
+    flag: ClassVar[str] = "new weight"
+
+    weight_kg: float
+    baseline_kg: float
+    change_percent: float
+    basis: str
+    at: str
+    amendment: int
+    why: str
+
+    def __str__(self) -> str:
+        sign = "+" if self.weight_kg >= self.baseline_kg else "-"
+        change = f"{sign}{format_number(abs(self.change_percent), decimals=1)} %"
+        return (
+            f"new weight {format_amount(self.weight_kg, 'kg', decimals=4)} from {self.at} "
+            f"({change} from baseline {format_amount(self.baseline_kg, 'kg', decimals=4)}): "
+            f"{self.basis} ({self.why})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldDose(Event):
+    """A course amendment held (omitted) this dose; it is not given."""
+
+    kind: ClassVar[str] = "held"
+    flag: ClassVar[str] = "held"
+    warning: ClassVar[bool] = True
+
+    drug: str
+    at: str
+    amendment: int
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.drug} held at {self.at} ({self.why})"

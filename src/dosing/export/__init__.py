@@ -34,7 +34,7 @@ __all__ = [
 FORMATS: Final = ("table", "csv", "md", "json", "html", "ics")
 
 #: The years a generation time may fall in (UTC), first and last included. Further out is
-#: a typing mistake, and iCalendar's SEQUENCE (minutes since 2000) must stay in range.
+#: a typing mistake.
 GENERATED_YEARS: Final = (2000, 2100)
 
 _ISO_EXAMPLE: Final = "an ISO 8601 date-time such as 2026-01-01T00:00:00Z"

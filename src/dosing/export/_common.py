@@ -34,11 +34,13 @@ class Header:
     warnings: tuple[str, ...] = ()
     premedication: tuple[str, ...] = ()
     drug_notes: tuple[str, ...] = ()
+    course_changes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """The header as lines of text: title, fields, warnings, premedication, notes, the notice."""
         out = [self.title]
         out += [f"{label}: {text}" for label, text in self.fields]
+        out += [f"course change: {c}" for c in self.course_changes]
         out += [f"WARNING: {w}" for w in self.warnings]
         out += [f"premedication to order separately: {p}" for p in self.premedication]
         out += [f"note: {n}" for n in self.notes]
@@ -94,6 +96,23 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
                 f"protocol counts from; earlier days fall before it",
             )
         )
+    if schedule.amendments or schedule.course_id:
+        changes = len(schedule.amendments)
+        fields.append(
+            (
+                "course",
+                (f"{schedule.course_id}; " if schedule.course_id else "")
+                + f"{changes} change{'s' if changes != 1 else ''} to the plan, listed below",
+            )
+        )
+    if schedule.first_cycle > 1:
+        fields.append(
+            (
+                "first cycle",
+                f"the calendar begins at cycle {schedule.first_cycle} on "
+                f"{schedule.start.isoformat()}; earlier cycles were given elsewhere",
+            )
+        )
     fields.append(("renal function", schedule.renal_text()))
     fields.extend(("renal starting dose", line) for line in schedule.renal_dose_lines())
     fields.extend(("age check", line) for line in schedule.age_lines())
@@ -107,6 +126,7 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         warnings=schedule.warnings(),
         premedication=tuple(str(day) for day in schedule.premedication),
         drug_notes=schedule.drug_notes(),
+        course_changes=schedule.course_changes(),
     )
 
 

@@ -80,6 +80,10 @@ _FLAG_CLASS = {
     "rounded": "round",
     "renal": "renal",
     "premedication": "premed",
+    "delayed": "amend",
+    "dose level": "amend",
+    "new weight": "amend",
+    "held": "amend",
     "check": "warn",
 }
 
@@ -146,6 +150,13 @@ def _header_html(head: Header, schedule: Schedule) -> str:
             f'<div class="field{wide}"><dt>{escape(label)}</dt><dd>{escape(text)}</dd></div>'
         )
     parts.append("</dl>")
+    if head.course_changes:
+        parts.append('<h2>Course changes</h2><ol class="notes course-changes">')
+        parts += [
+            f"<li>{escape(c.split('. ', 1)[1] if c[0].isdigit() else c)}</li>"
+            for c in head.course_changes
+        ]
+        parts.append("</ol>")
     if head.warnings:
         parts.append('<h2>Check before giving</h2><ul class="notes warnings">')
         parts += [f"<li>{escape(w)}</li>" for w in head.warnings]
@@ -431,7 +442,7 @@ font-size:10.5px;font-weight:700;text-transform:uppercase;letter-spacing:.03em;l
 background:#fff}
 .flag-step{color:#6a3fa0}.flag-cap{color:#a4330f}.flag-round{color:#0d6b52}
 .flag-warn{color:#b42318;border-style:double;border-width:3px}
-.flag-renal{color:#1f5fa8;border-style:dashed}.flag-premed{color:#8a5a00;border-style:dotted}
+.flag-renal{color:#1f5fa8;border-style:dashed}.flag-amend{color:#005f73;border-style:solid;font-style:italic}.flag-premed{color:#8a5a00;border-style:dotted}
 table.totals{width:auto;min-width:560px;margin:12px 0 8px;font-size:13px}
 table.totals caption{text-align:left;font-weight:700;padding:4px 0}
 table.totals th,table.totals td{border:1px solid var(--line);padding:3px 10px;text-align:right}

@@ -45,7 +45,8 @@ from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 from dosing._text import multi_line, one_line
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.export._common import Header, header
-from dosing.schedule import Administration, Schedule
+from dosing.schedule import Administration, HeldAdministration, Schedule
+from dosing.trace import Delayed, DoseLevelApplied, Reweighed
 
 __all__ = [
     "DEFAULT_DURATION",
@@ -66,10 +67,9 @@ MAX_EVENT_DURATION = dt.timedelta(hours=24)
 MAX_REMINDER = dt.timedelta(days=28)
 
 _UID_DOMAIN = "dosing"
-_UID_SCHEME = "dosing-event-v1"
+_UID_SCHEME = "dosing-event-v2"
 _ZONE_HISTORY = dt.timedelta(days=400)
 _FOLD_AT = 74  # octets; a longer content line is folded
-_SEQUENCE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 _DURATION = re.compile(
@@ -157,20 +157,28 @@ def _shown(value: object) -> str:
 # -- UIDs -----------------------------------------------------------------------------------
 
 
-def _patient_key(schedule: Schedule) -> str:
-    patient = schedule.patient
-    ident = (patient.identifier or "").strip()
+def _identity(schedule: Schedule) -> tuple[str, ...]:
+    """Who and which course the calendar is for - never a measurement.
+
+    A course id (kept in the course file) names the course; else the patient identifier and
+    the start date; else the start date alone (give an identifier to keep two patients'
+    calendars apart in one calendar client).
+    """
+    if schedule.course_id:
+        return ("course:" + schedule.course_id,)
+    ident = (schedule.patient.identifier or "").strip()
     if ident:
-        return "id:" + ident
-    return f"hw:{patient.height.magnitude:.1f}cm/{patient.weight.magnitude:.1f}kg"
+        return ("id:" + ident, schedule.start.isoformat())
+    return ("anonymous", schedule.start.isoformat())
 
 
 def event_uid(schedule: Schedule, cycle: int, day: int, drug: str | None = None) -> str:
     """The stable UID of the event for ``cycle``/``day`` (and ``drug``, per administration).
 
-    Made from the protocol id, the patient (identifier if given, else height and weight),
-    the start date, the cycle and day and the drug, hashed with SHA-256. Doses are not part
-    of it, so a changed dose updates the event on re-import.
+    Made from the calendar's identity (the course id; else the patient identifier and start
+    date; else the start date), the protocol id, the cycle and day and the drug, hashed with
+    SHA-256. Doses, measurements and amendments are not part of it, so a changed dose, a new
+    weight or a delay updates the event on re-import instead of duplicating it.
 
     >>> import datetime as dt
     >>> from dosing import Patient, build_schedule, get_protocol
@@ -183,8 +191,7 @@ def event_uid(schedule: Schedule, cycle: int, day: int, drug: str | None = None)
     parts = (
         _UID_SCHEME,
         schedule.protocol.id,
-        _patient_key(schedule),
-        schedule.start.isoformat(),
+        *_identity(schedule),
         f"C{cycle}",
         f"D{day}",
         "drug:" + drug if drug is not None else "day",
@@ -437,7 +444,8 @@ def _calendar(
 
     # Values shared by many events are built once.
     stamp = vDDDTypes(moment)
-    sequence = vInt(max(0, int((moment - _SEQUENCE_EPOCH).total_seconds() // 60)))
+    sequences: dict[int, vInt] = {}
+    cancelled = vText("CANCELLED")
     transparent = vText("TRANSPARENT")
     alarm_action = vText("DISPLAY")
     trigger = None if remind is None else vDuration(-remind)
@@ -449,25 +457,19 @@ def _calendar(
     categories: dict[tuple[str, ...], vCategory] = {}
     used: set[str] = set()
 
-    groups: Sequence[tuple[dt.date, str, Sequence[Administration], str]]
-    if per == "day":
-        groups = [
-            (d.date, event_uid(schedule, d.cycle, d.day), d.administrations, d.label)
-            for d in schedule.by_day()
-        ]
-    else:
-        groups = [
-            (a.date, event_uid(schedule, a.cycle, a.day, a.drug), (a,), a.label)
-            for a in schedule.administrations
-        ]
-
-    for day, uid, admins, label in groups:
+    for day, uid, admins, held, label in _groups(schedule, per):
         start, end, clock_note = timing.start_end(day)
         key = tuple((a.drug, a.route, a.events, id(a.dose)) for a in admins)
         doses = [f"{a.drug} {a.dose.text} {a.route}" for a in admins]
-        summary = one_line(f"{label} · {protocol.id}: {', '.join(doses)}")
+        held_text = [f"{h.drug} held ({h.event.why})" for h in held]
+        if doses:
+            summary = one_line(f"{label} · {protocol.id}: {', '.join(doses)}")
+        else:
+            summary = one_line(
+                f"{label} · {protocol.id}: cancelled - {', '.join(h.drug for h in held)} held"
+            )
 
-        description = descriptions.get((key, clock_note))
+        description = descriptions.get((key, tuple(held_text), clock_note))
         if description is None:
             parts = []
             for a, k in zip(admins, key, strict=True):
@@ -475,13 +477,22 @@ def _calendar(
                 if block is None:
                     block = blocks[k] = _dose_block(a, drug_notes[a.drug])
                 parts.append(block)
+            parts += [f"held, not given: {text}" for text in held_text]
             if clock_note:
                 parts.append(clock_note)
             parts += [essentials, notice]
             description = vText(multi_line("\n\n".join(parts)))
-            descriptions[(key, clock_note)] = description
+            descriptions[(key, tuple(held_text), clock_note)] = description
 
-        drugs = tuple(dict.fromkeys(a.drug for a in admins))
+        changes = len(
+            {e.amendment for a in admins for e in a.events if isinstance(e, _AMENDED)}
+            | {h.event.amendment for h in held}
+        )
+        sequence = sequences.get(changes)
+        if sequence is None:
+            sequence = sequences[changes] = vInt(changes)
+
+        drugs = tuple(dict.fromkeys([*(a.drug for a in admins), *(h.drug for h in held)]))
         category = categories.get(drugs)
         if category is None:
             category = categories[drugs] = vCategory([one_line(protocol.id), *map(one_line, drugs)])
@@ -495,6 +506,8 @@ def _calendar(
         event["SUMMARY"] = vText(summary)
         event["DESCRIPTION"] = description
         event["CATEGORIES"] = category
+        if not admins:
+            event["STATUS"] = cancelled
         if timing.time is None:
             event["TRANSP"] = transparent
         if trigger is not None:
@@ -505,6 +518,45 @@ def _calendar(
             event.add_component(alarm)
         cal.add_component(event)
     return cal
+
+
+_AMENDED = (Delayed, DoseLevelApplied, Reweighed)
+
+
+def _groups(
+    schedule: Schedule, per: str
+) -> list[tuple[dt.date, str, Sequence[Administration], Sequence[HeldAdministration], str]]:
+    """The events to write: each treatment day (or administration) with what was held there.
+
+    A day (or an administration) whose every dose a course held becomes an event of its own,
+    so that a calendar that had it marks it cancelled instead of keeping a stale entry.
+    """
+    if per == "day":
+        days: dict[
+            tuple[int, int], tuple[dt.date, list[Administration], list[HeldAdministration]]
+        ] = {}
+        for a in schedule.administrations:
+            days.setdefault((a.cycle, a.day), (a.date, [], []))[1].append(a)
+        for h in schedule.held:
+            days.setdefault((h.cycle, h.day), (h.date, [], []))[2].append(h)
+        return sorted(
+            (
+                (date, event_uid(schedule, c, d), admins, held, f"C{c} D{d}")
+                for (c, d), (date, admins, held) in days.items()
+            ),
+            key=lambda g: (g[0], g[4]),
+        )
+    items: list[
+        tuple[dt.date, str, Sequence[Administration], Sequence[HeldAdministration], str]
+    ] = [
+        (a.date, event_uid(schedule, a.cycle, a.day, a.drug), (a,), (), a.label)
+        for a in schedule.administrations
+    ]
+    items += [
+        (h.date, event_uid(schedule, h.cycle, h.day, h.drug), (), (h,), h.label)
+        for h in schedule.held
+    ]
+    return sorted(items, key=lambda g: g[0])
 
 
 def _serialize(calendar: Calendar) -> bytes:

@@ -134,6 +134,7 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     lines += [f"- **{markdown_cell(label)}:** {markdown_cell(text)}" for label, text in head.fields]
     lines.append("")
     for title, items in (
+        ("Course changes", head.course_changes),
         ("Check before giving", head.warnings),
         ("Premedication to order separately", head.premedication),
         ("Notes", head.notes),
@@ -195,6 +196,25 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             "default": schedule.cycles_is_default,
             "start": schedule.start.isoformat(),
             "end": schedule.end.isoformat(),
+        },
+        "course": {
+            "id": schedule.course_id,
+            "first_cycle": schedule.first_cycle,
+            "amendments": [
+                {"number": i, **a.model_dump(mode="json")}
+                for i, a in enumerate(schedule.amendments, 1)
+            ],
+            "held": [
+                {
+                    "date": h.date.isoformat(),
+                    "cycle": h.cycle,
+                    "day": h.day,
+                    "drug": h.drug,
+                    "route": h.route,
+                    **h.event.as_dict(),
+                }
+                for h in schedule.held
+            ],
         },
         "renal": _renal_data(schedule),
         "age_checks": list(schedule.age_lines()),

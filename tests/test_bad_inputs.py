@@ -456,7 +456,10 @@ CLI_CASES = [
         [*GOOD, "--format", "ics", "--generated-at", "2100-12-31T23:30:00-01:00"],
         "got '2100-12-31T23:30:00-01:00' - check the year",
     ),
-    (["calendar", "KRd", "--height", "175cm"], "--weight must be given (or a course with --course FILE), got nothing"),
+    (
+        ["calendar", "KRd", "--height", "175cm"],
+        "--weight must be given (or a course with --course FILE), got nothing",
+    ),
     (["bsa", "--height", "175 kg", "--weight", "80kg"], "height must be a length"),
     (["show", "nothing-like-it"], "protocol must be a known id or alias"),
     (["frobnicate"], "argument COMMAND: invalid choice"),

@@ -58,6 +58,11 @@ def test_documented_command_runs(
         "id,height,weight,start,choose\nP1,175cm,80kg,2026-01-05,\nP2,5 ft 9 in,176lb,2026-02-02,dexamethasone=20\n",
         encoding="utf-8",
     )
+    (tmp_path / "mrn-0001.toml").write_text(
+        'format = 1\ncourse_id = "c-5f0c2a9e1b7d4e36"\nprotocol = "D-KRd"\nstart = "2026-01-05"\n'
+        'cycles = 8\n\n[patient]\nidentifier = "MRN 0001"\nheight = "175 cm"\nweight = "80 kg"\n',
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     args = shlex.split(line)[1:]
     status = main(args)

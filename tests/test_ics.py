@@ -115,9 +115,9 @@ def test_description_has_trace_header_and_notice() -> None:
         text = event.description.value
         assert VERIFICATION_NOTICE in text
         assert "patient identifier: MRN 0001" in text
-        assert "height: 175 cm\nweight: 80 kg" in text
-        assert "BSA: 1.972 m² (Mosteller (default))" in text
         assert "time: all-day events" in text
+        assert "order header (measurements, BSA" in text
+        assert "weight: 80 kg" not in text  # the calendar's description has it, once
     day1 = events(export(s))[0].description.value
     assert "carfilzomib 39.4 mg IV\n  rule: 20 mg/m² × 1.972 m² (Mosteller)\n" in day1
     assert "  note: priming dose" in day1

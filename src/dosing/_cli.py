@@ -334,11 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the protocol file format",
+        help="print the JSON Schema of the protocol (or course) file format",
         formatter_class=_formatter,
-        description="Print the JSON Schema (draft 2020-12) of protocol files.",
-        epilog="example:\n  dosing schema > protocol.schema.json",
+        description="Print the JSON Schema (draft 2020-12) of protocol files, or with --course of course files.",
+        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json",
     )
+    p.add_argument("--course", action="store_true", help="the course file format instead")
     p.set_defaults(run=_cmd_schema)
 
     p = sub.add_parser(
@@ -856,9 +857,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from dosing.protocol import protocol_json_schema
+    if args.course:
+        from dosing.course import course_json_schema
 
-    _out(json.dumps(protocol_json_schema(), indent=2, ensure_ascii=False))
+        schema = course_json_schema()
+    else:
+        from dosing.protocol import protocol_json_schema
+
+        schema = protocol_json_schema()
+    _out(json.dumps(schema, indent=2, ensure_ascii=False))
     return EXIT_OK
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -564,6 +564,13 @@ def build_schedule(
                 date, planned.cycle, planned.day, planned.drug, planned.route, dose, events
             )
         )
+    alerts = _older_patient_alerts(protocol, resolved, patient, first_day)
+    if alerts:  # each warning also stands on every dose it is about
+        about = {getattr(a, "drug", None): a for a in alerts}
+        administrations = [
+            replace(a, events=(*a.events, about[a.drug])) if a.drug in about else a
+            for a in administrations
+        ]
     administrations.sort(key=lambda a: a.date)  # stable: day and drug order within a date
     held = tuple(
         HeldAdministration(
@@ -589,7 +596,7 @@ def build_schedule(
         renal_table=(renal_table or DEFAULT_TABLE).strip().lower() if decisions else None,
         renal_table_is_default=renal_table is None,
         renal_decisions=MappingProxyType(decisions),
-        alerts=_older_patient_alerts(protocol, resolved, patient, first_day),
+        alerts=alerts,
         premedication=tuple(premedication),
         amendments=amendments,
         course_id=course_id,

@@ -337,14 +337,24 @@ def _header_text(head: Header) -> str:
     return multi_line("\n".join(head.lines()))
 
 
-def _essentials(head: Header, timing: _Timing) -> str:
-    """The header lines every event repeats, and what a clinician must check.
+#: Header fields every event repeats: who and what, never a measurement or a course detail
+#: (those change with a new weight or an amendment, and live in the calendar's description).
+_EVENT_FIELDS = ("patient identifier", "protocol")
 
-    That is the patient, BSA, protocol, choices, cycles and time, then the warnings.
+
+def _essentials(head: Header, timing: _Timing) -> str:
+    """The few header lines every event repeats, and where the rest is.
+
+    The patient identifier, the protocol and the time; measurements, BSA, choices, renal
+    function and course changes are in the calendar's description, so that an event changes
+    only when its own doses do.
     """
-    lines = [f"{label}: {text}" for label, text in head.fields if label != "sources"]
+    lines = [f"{label}: {text}" for label, text in head.fields if label in _EVENT_FIELDS]
     lines.append(f"time: {timing.describe()}")
-    lines += [f"WARNING: {w}" for w in head.warnings]
+    lines.append(
+        "order header (measurements, BSA, choices, renal function, course changes, sources): "
+        "in the calendar's description"
+    )
     return "\n".join(lines)
 
 

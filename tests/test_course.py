@@ -190,8 +190,8 @@ def test_every_change_is_named_in_the_trace_and_the_course_changes() -> None:
     moved = schedule.by_drug()["carfilzomib"][6]
     assert moved.reason == "delayed 7 days from C2 (recorded 2026-02-01: toxicity)"
     assert schedule.course_changes() == (
-        "1. delay C2 and later by 7 days (recorded 2026-02-01: toxicity)",
-        "2. hold carfilzomib C2D15 (recorded 2026-02-01: toxicity)",
+        "delay C2 and later by 7 days (recorded 2026-02-01: toxicity)",
+        "hold carfilzomib C2D15 (recorded 2026-02-01: toxicity)",
         "held: 2026-02-23 C2 D15 carfilzomib (recorded 2026-02-01: toxicity)",
     )
 
@@ -364,7 +364,7 @@ def test_a_course_file_is_written_extended_and_rendered(
 
     assert body(from_file) == body(from_flags)
     assert (
-        "# course change: 1. delay C3 and later by 7 days (recorded 2026-02-20: neutropenia)"
+        "# course change 1: delay C3 and later by 7 days (recorded 2026-02-20: neutropenia)"
         in from_file
     )
 

@@ -395,11 +395,11 @@ class Schedule:
         return tuple(out)
 
     def course_changes(self) -> tuple[str, ...]:
-        """Every amendment of the course, numbered, with when and why, then the held doses."""
+        """Every amendment of the course in order, with when and why, then the held doses."""
         out = [
-            f"{i}. {a} ({a.why()})"
+            f"{a} ({a.why()})"
             + (f"; levels: {self._levels_source(a)}" if a.kind == "reduce" else "")
-            for i, a in enumerate(self.amendments, 1)
+            for a in self.amendments
         ]
         out += [f"held: {h.date.isoformat()} {h.label} {h.drug} ({h.event.why})" for h in self.held]
         return tuple(out)

@@ -40,7 +40,7 @@ class Header:
         """The header as lines of text: title, fields, warnings, premedication, notes, the notice."""
         out = [self.title]
         out += [f"{label}: {text}" for label, text in self.fields]
-        out += [f"course change: {c}" for c in self.course_changes]
+        out += [f"course change {i}: {c}" for i, c in enumerate(self.course_changes, 1)]
         out += [f"WARNING: {w}" for w in self.warnings]
         out += [f"premedication to order separately: {p}" for p in self.premedication]
         out += [f"note: {n}" for n in self.notes]

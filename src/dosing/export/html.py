@@ -152,10 +152,7 @@ def _header_html(head: Header, schedule: Schedule) -> str:
     parts.append("</dl>")
     if head.course_changes:
         parts.append('<h2>Course changes</h2><ol class="notes course-changes">')
-        parts += [
-            f"<li>{escape(c.split('. ', 1)[1] if c[0].isdigit() else c)}</li>"
-            for c in head.course_changes
-        ]
+        parts += [f"<li>{escape(c)}</li>" for c in head.course_changes]
         parts.append("</ol>")
     if head.warnings:
         parts.append('<h2>Check before giving</h2><ul class="notes warnings">')

@@ -134,7 +134,7 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     lines += [f"- **{markdown_cell(label)}:** {markdown_cell(text)}" for label, text in head.fields]
     lines.append("")
     for title, items in (
-        ("Course changes", head.course_changes),
+        ("Course changes", tuple(f"{i}. {c}" for i, c in enumerate(head.course_changes, 1))),
         ("Check before giving", head.warnings),
         ("Premedication to order separately", head.premedication),
         ("Notes", head.notes),

@@ -310,6 +310,19 @@ class Schedule:
         base = dose_date(origin, length, cycle, day, self.protocol.anchor_day)
         return base + dt.timedelta(days=self.plan.shift(cycle, day))
 
+    def cycle_day(self, date: dt.date) -> tuple[int, int | None] | None:
+        """The cycle and day that fall on ``date``; day ``None`` for a day a delay inserted,
+        ``None`` outside every cycle.
+        """
+        for cycle in self.cycle_numbers:
+            first, last = self.cycle_window(cycle)
+            if first <= date <= last:
+                for day in range(1, self.protocol.cycle_length_days + 1):
+                    if self.date_of(cycle, day) == date:
+                        return cycle, day
+                return cycle, None
+        return None
+
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
         """First and last date of ``cycle`` (day 1 to the cycle's last day, delays included)."""
         return self.date_of(cycle, 1), self.date_of(cycle, self.protocol.cycle_length_days)
@@ -395,14 +408,16 @@ class Schedule:
         return tuple(out)
 
     def course_changes(self) -> tuple[str, ...]:
-        """Every amendment of the course in order, with when and why, then the held doses."""
-        out = [
+        """Every amendment of the course in order, with when and why."""
+        return tuple(
             f"{a} ({a.why()})"
             + (f"; levels: {self._levels_source(a)}" if a.kind == "reduce" else "")
             for a in self.amendments
-        ]
-        out += [f"held: {h.date.isoformat()} {h.label} {h.drug} ({h.event.why})" for h in self.held]
-        return tuple(out)
+        )
+
+    def held_lines(self) -> tuple[str, ...]:
+        """Each dose a course held, with the date it would have had and why."""
+        return tuple(f"{h.date.isoformat()} {h.label} {h.drug} ({h.event.why})" for h in self.held)
 
     def _levels_source(self, amendment: Amendment) -> str:
         levels = self.protocol.drug(getattr(amendment, "drug", "")).dose_levels

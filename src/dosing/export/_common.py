@@ -35,12 +35,14 @@ class Header:
     premedication: tuple[str, ...] = ()
     drug_notes: tuple[str, ...] = ()
     course_changes: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """The header as lines of text: title, fields, warnings, premedication, notes, the notice."""
         out = [self.title]
         out += [f"{label}: {text}" for label, text in self.fields]
         out += [f"course change {i}: {c}" for i, c in enumerate(self.course_changes, 1)]
+        out += [f"held, not given: {h}" for h in self.held]
         out += [f"WARNING: {w}" for w in self.warnings]
         out += [f"premedication to order separately: {p}" for p in self.premedication]
         out += [f"note: {n}" for n in self.notes]
@@ -127,6 +129,7 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         premedication=tuple(str(day) for day in schedule.premedication),
         drug_notes=schedule.drug_notes(),
         course_changes=schedule.course_changes(),
+        held=schedule.held_lines(),
     )
 
 

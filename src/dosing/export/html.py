@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dosing._text import multi_line
 from dosing.export._common import COLUMNS, Header, header, rows
 from dosing.notation import format_amount, format_number, report_decimals
-from dosing.schedule import Administration, Schedule
+from dosing.schedule import Administration, HeldAdministration, Schedule
 
 __all__ = ["escape", "to_html"]
 
@@ -154,6 +154,10 @@ def _header_html(head: Header, schedule: Schedule) -> str:
         parts.append('<h2>Course changes</h2><ol class="notes course-changes">')
         parts += [f"<li>{escape(c)}</li>" for c in head.course_changes]
         parts.append("</ol>")
+    if head.held:
+        parts.append('<h2>Held, not given</h2><ul class="notes held-doses">')
+        parts += [f"<li>{escape(h)}</li>" for h in head.held]
+        parts.append("</ul>")
     if head.warnings:
         parts.append('<h2>Check before giving</h2><ul class="notes warnings">')
         parts += [f"<li>{escape(w)}</li>" for w in head.warnings]
@@ -197,7 +201,7 @@ def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
         "column is before rounding to the given dose.</p>",
     ]
     head_cells = "".join(f'<th scope="col" class="col-{c}">{escape(c)}</th>' for c in COLUMNS)
-    for cycle in range(1, schedule.cycles + 1):
+    for cycle in schedule.cycle_numbers:
         first, last = schedule.cycle_window(cycle)
         parts.append(
             f'<div class="cycle-block" id="cycle-{cycle}">'
@@ -286,7 +290,7 @@ def _legend_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
 
 def _cycle_of(schedule: Schedule, day: dt.date) -> int | None:
     """The cycle whose window holds ``day`` (windows come from the schedule's date rule)."""
-    for cycle in range(1, schedule.cycles + 1):
+    for cycle in schedule.cycle_numbers:
         first, last = schedule.cycle_window(cycle)
         if first <= day <= last:
             return cycle
@@ -300,6 +304,7 @@ def _day_cell(
     by_date: dict[dt.date, list[Administration]],
     starts: dict[dt.date, int],
     drug_index: dict[str, int],
+    held: dict[dt.date, list[HeldAdministration]],
 ) -> str:
     if day.month != month:
         return f'<td class="outside"><span class="num">{day.day}</span></td>'
@@ -330,9 +335,16 @@ def _day_cell(
                 + "</li>"
             )
         inner.append("</ul>")
-    elif cycle is not None:
-        offset = (day - schedule.cycle_window(cycle)[0]).days + 1
-        inner.append(f'<span class="rest">C{cycle} D{offset} &middot; no doses</span>')
+    for h in held.get(day, ()):
+        inner.append(f'<span class="held">{escape(h.drug)} held ({escape(h.label)})</span>')
+    if not admins and cycle is not None:
+        where = schedule.cycle_day(day)
+        label = (
+            f"C{cycle} D{where[1]}"
+            if where is not None and where[1] is not None
+            else f"C{cycle}, delayed"
+        )
+        inner.append(f'<span class="rest">{escape(label)} &middot; no doses</span>')
     if day == schedule.end:
         inner.append(f'<span class="cycle-end">End of cycle {schedule.cycles}</span>')
     return f'<td class="{" ".join(classes)}">{"".join(inner)}</td>'
@@ -342,7 +354,10 @@ def _calendar_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
     by_date: dict[dt.date, list[Administration]] = {}
     for admin in schedule.administrations:
         by_date.setdefault(admin.date, []).append(admin)
-    starts = {schedule.cycle_window(n)[0]: n for n in range(1, schedule.cycles + 1)}
+    starts = {schedule.cycle_window(n)[0]: n for n in schedule.cycle_numbers}
+    held: dict[dt.date, list[HeldAdministration]] = {}
+    for h in schedule.held:
+        held.setdefault(h.date, []).append(h)
     grid = calendar.Calendar(firstweekday=calendar.MONDAY)
     parts = [
         '<section class="sheet calendar" id="calendar" aria-labelledby="calendar-title">',
@@ -359,7 +374,7 @@ def _calendar_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
         )
         for week in grid.monthdatescalendar(year, month):
             cells = "".join(
-                _day_cell(schedule, d, month, by_date, starts, drug_index) for d in week
+                _day_cell(schedule, d, month, by_date, starts, drug_index, held) for d in week
             )
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</tbody></table></div>")
@@ -439,7 +454,8 @@ font-size:10.5px;font-weight:700;text-transform:uppercase;letter-spacing:.03em;l
 background:#fff}
 .flag-step{color:#6a3fa0}.flag-cap{color:#a4330f}.flag-round{color:#0d6b52}
 .flag-warn{color:#b42318;border-style:double;border-width:3px}
-.flag-renal{color:#1f5fa8;border-style:dashed}.flag-amend{color:#005f73;border-style:solid;font-style:italic}.flag-premed{color:#8a5a00;border-style:dotted}
+.flag-renal{color:#1f5fa8;border-style:dashed}.flag-amend{color:#005f73;border-style:solid;font-style:italic}
+.held{display:block;font-size:11px;color:#6b7280;text-decoration:line-through}.flag-premed{color:#8a5a00;border-style:dotted}
 table.totals{width:auto;min-width:560px;margin:12px 0 8px;font-size:13px}
 table.totals caption{text-align:left;font-weight:700;padding:4px 0}
 table.totals th,table.totals td{border:1px solid var(--line);padding:3px 10px;text-align:right}

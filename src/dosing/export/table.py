@@ -135,6 +135,7 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     lines.append("")
     for title, items in (
         ("Course changes", tuple(f"{i}. {c}" for i, c in enumerate(head.course_changes, 1))),
+        ("Held, not given", head.held),
         ("Check before giving", head.warnings),
         ("Premedication to order separately", head.premedication),
         ("Notes", head.notes),

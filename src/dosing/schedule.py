@@ -311,8 +311,10 @@ class Schedule:
         return base + dt.timedelta(days=self.plan.shift(cycle, day))
 
     def cycle_day(self, date: dt.date) -> tuple[int, int | None] | None:
-        """The cycle and day that fall on ``date``; day ``None`` for a day a delay inserted,
-        ``None`` outside every cycle.
+        """The cycle and day that fall on ``date``.
+
+        The day is ``None`` for a day a delay inserted; the result is ``None`` outside every
+        cycle.
         """
         for cycle in self.cycle_numbers:
             first, last = self.cycle_window(cycle)

@@ -566,13 +566,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
     new = _amendments(args, generated_at)
     course = _course(args, new)
     if course is None:
-        _require(
-            args,
-            ("protocol", "ID"),
-            ("height", "--height"),
-            ("weight", "--weight"),
-            ("start", "--start"),
-        )
+        _require(args, *_CALENDAR_REQUIRED)
         protocol = get_protocol(
             args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
         )
@@ -620,6 +614,14 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
     return schedule
 
 
+#: What a calendar needs when no course file gives it: the attribute and the option's name.
+_CALENDAR_REQUIRED = (
+    ("protocol", "ID"),
+    ("height", "--height"),
+    ("weight", "--weight"),
+    ("start", "--start"),
+)
+
 _PATIENT_FLAGS = (
     ("height", "--height"),
     ("weight", "--weight"),
@@ -656,13 +658,7 @@ def _course(args: argparse.Namespace, new: list[Any]) -> Any:
     if args.course is None:
         if args.save_course is None:
             return None
-        _require(
-            args,
-            ("protocol", "ID"),
-            ("height", "--height"),
-            ("weight", "--weight"),
-            ("start", "--start"),
-        )
+        _require(args, *_CALENDAR_REQUIRED)
         patient = {
             "identifier": args.identifier,
             "height": args.height,

@@ -164,29 +164,21 @@ def build_plan(protocol: Protocol, choices: Mapping[str, ResolvedChoice], *, cyc
                 rule = base if block.dose is None else drug.with_caps(block.dose)
                 for day in block.days:
                     step = overrides.get(day)
-                    if step is None:
-                        entries.append(
-                            PlannedDose(
-                                cycle,
-                                day,
-                                drug.name,
-                                drug.route,
-                                rule,
-                                chosen and block.dose is None,
-                            )
+                    entries.append(
+                        PlannedDose(
+                            cycle, day, drug.name, drug.route, rule, chosen and block.dose is None
                         )
-                    else:
-                        entries.append(
-                            PlannedDose(
-                                cycle,
-                                day,
-                                drug.name,
-                                drug.route,
-                                step[1],
-                                False,
-                                (step_events[id(step[0])],),
-                            )
+                        if step is None
+                        else PlannedDose(
+                            cycle,
+                            day,
+                            drug.name,
+                            drug.route,
+                            step[1],
+                            False,
+                            (step_events[id(step[0])],),
                         )
+                    )
         entries.sort(key=lambda d: (d.day, order[d.drug]))
         doses.extend(entries)
     return Plan(protocol, cycles, MappingProxyType(dict(choices)), tuple(doses))

@@ -811,15 +811,7 @@ class Protocol(_Model):
         >>> get_protocol("KRd").most_administrations(1)
         31
         """
-        total = 0
-        for cycle in range(1, cycles + 1):
-            for drug in self.drugs:
-                variants = [drug.schedule]
-                choice = self.choices.get(drug.name)
-                if choice is not None:
-                    variants += list(choice.schedules.values())
-                total += max(len(_days_in(v, cycle)) for v in variants)
-        return total
+        return sum(_most_in_cycle(self, cycle) for cycle in range(1, cycles + 1))
 
     def max_cycles(self) -> int:
         """The most cycles a schedule may have.
@@ -830,16 +822,23 @@ class Protocol(_Model):
         return _max_cycles(self)
 
 
+def _most_in_cycle(protocol: Protocol, cycle: int) -> int:
+    """The most administrations one cycle can hold, over every choice's days."""
+    total = 0
+    for drug in protocol.drugs:
+        variants = [drug.schedule]
+        choice = protocol.choices.get(drug.name)
+        if choice is not None:
+            variants += list(choice.schedules.values())
+        total += max(len(_days_in(v, cycle)) for v in variants)
+    return total
+
+
 def _max_cycles(protocol: Protocol) -> int:
     stated = protocol.cycles.maximum or MAX_CYCLES
     total = 0
     for cycle in range(1, stated + 1):
-        for drug in protocol.drugs:
-            variants = [drug.schedule]
-            choice = protocol.choices.get(drug.name)
-            if choice is not None:
-                variants += list(choice.schedules.values())
-            total += max(len(_days_in(v, cycle)) for v in variants)
+        total += _most_in_cycle(protocol, cycle)
         if total > MAX_ADMINISTRATIONS:
             return max(cycle - 1, 1)
     return stated

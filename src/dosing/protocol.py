@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from types import MappingProxyType
@@ -720,6 +720,7 @@ class Protocol(_Model):
         default=(), max_length=50, description="Where this file departs from or refines a source."
     )
     _origin: str = PrivateAttr(default="<memory>")
+    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("sources")
     @classmethod
@@ -819,7 +820,24 @@ class Protocol(_Model):
         That is the protocol's maximum, the library's limit of :data:`MAX_CYCLES`, and no
         more cycles than :data:`MAX_ADMINISTRATIONS` administrations hold.
         """
-        return _max_cycles(self)
+        return int(self.memo("max_cycles", lambda: _max_cycles(self)))
+
+    def memo(self, key: object, make: Callable[[], Any]) -> Any:
+        """A value derived from this (immutable) protocol, worked out once and kept.
+
+        Used for what every schedule of the protocol needs: its cycle limit, its plans.
+        At most 256 values are kept.
+        """
+        memo = self._memo
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        value = make()
+        if len(memo) >= 256:
+            memo.clear()
+        memo[key] = value
+        return value
 
 
 def _most_in_cycle(protocol: Protocol, cycle: int) -> int:

@@ -31,7 +31,7 @@ from dosing._frozen import immutable
 from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
 from dosing.course import Amendment
 from dosing.course import apply as apply_amendments
-from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
+from dosing.dose import Basis, Dose, RoundingPolicy, dose_from_measure
 from dosing.errors import DateError, ScheduleError
 from dosing.notation import REPORTING, format_amount
 from dosing.plan import (

@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import dosing
 from dosing import cohort
-from dosing._cli import build_parser
+from dosing._cli import build_parser, main
 from dosing.errors import DosingError
 from dosing.export import FORMATS, render
 from dosing.export.formats import REGISTRY, format_for_path, get_format
@@ -40,9 +41,9 @@ def _choices(command: str, option: str) -> list[str]:
 
 
 def test_the_registry_lists_every_format_once_in_order() -> None:
-    """The registry holds the six formats, in the order --format lists them."""
-    assert list(REGISTRY) == ["table", "csv", "md", "json", "html", "ics"]
-    assert FORMATS == ("table", "csv", "md", "json", "html", "ics")
+    """The registry holds the seven formats, in the order --format lists them."""
+    assert list(REGISTRY) == ["table", "csv", "md", "json", "html", "ics", "fhir"]
+    assert FORMATS == ("table", "csv", "md", "json", "html", "ics", "fhir")
 
 
 def test_calendar_format_choices_are_the_registry() -> None:
@@ -52,25 +53,28 @@ def test_calendar_format_choices_are_the_registry() -> None:
 
 def test_cohort_format_choices_are_the_per_patient_formats() -> None:
     """`dosing cohort --format` offers the formats a per-patient file can be in (not the terminal table)."""
-    assert _choices("cohort", "--format") == ["csv", "md", "json", "html", "ics"]
+    assert _choices("cohort", "--format") == ["csv", "md", "json", "html", "ics", "fhir"]
 
 
 def test_cohort_extensions_come_from_the_registry() -> None:
-    """Per-patient files take each format's first extension."""
+    """Per-patient files take each format's first extension; FHIR files end in .fhir.json."""
     assert dict(cohort.EXTENSIONS) == {
         "csv": "csv",
         "md": "md",
         "json": "json",
         "html": "html",
         "ics": "ics",
+        "fhir": "fhir.json",
     }
 
 
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("PLAN.JSON", "json"),
-        ("out/x.md.csv", "csv"),
+        ("plan.fhir.json", "fhir"),
+        ("PLAN.FHIR.JSON", "fhir"),
+        ("plan.json", "json"),
+        ("out/x.fhir.json.csv", "csv"),
         ("a.markdown", "md"),
         ("a.htm", "html"),
         ("a.txt", "table"),
@@ -78,13 +82,13 @@ def test_cohort_extensions_come_from_the_registry() -> None:
     ],
 )
 def test_the_longest_matching_extension_names_the_format(name: str, expected: str) -> None:
-    """The format follows the extension, whatever its case."""
+    """`-o x.fhir.json` picks FHIR, not JSON: the longest extension that matches wins."""
     found = format_for_path(name)
     assert found is not None
     assert found.name == expected
 
 
-@pytest.mark.parametrize("name", ["a.pdf", "a", ".csv", "folder/.json", "a.ics.bak"])
+@pytest.mark.parametrize("name", ["a.pdf", "a", ".csv", "folder/.json", "a.fhir"])
 def test_a_name_without_a_known_extension_names_no_format(name: str) -> None:
     """An unknown extension, or a name that is only an extension, names no format."""
     assert format_for_path(name) is None
@@ -94,7 +98,7 @@ def test_an_unknown_format_name_is_refused() -> None:
     """get_format names the known formats when given another."""
     with pytest.raises(
         DosingError,
-        match=r"^format must be one of table, csv, md, json, html, ics, got 'pdf'$",
+        match=r"^format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'$",
     ):
         get_format("pdf")
 
@@ -113,6 +117,24 @@ def test_every_format_renders_through_the_registry(fmt: str) -> None:
     data = render(_schedule(), fmt, generated_at=AT)
     assert isinstance(data, bytes) is get_format(fmt).binary
     assert len(data) > 100
+
+
+def test_o_with_fhir_json_writes_fhir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dosing calendar ... -o plan.fhir.json` writes a FHIR Bundle, and says it wrote fhir."""
+    out = tmp_path / "plan.fhir.json"
+    status = main(["calendar", "KRd", *PATIENT, "--cycles", "1", "-o", str(out)])
+    assert status == 0
+    assert "(fhir, 31 administrations, 1 cycles)" in capsys.readouterr().err
+    assert '"resourceType": "Bundle"' in out.read_text(encoding="utf-8")
+
+
+def test_an_ics_option_with_fhir_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """--time belongs to the iCalendar format; with FHIR it exits 2 naming the option."""
+    status = main(["calendar", "KRd", *PATIENT, "--format", "fhir", "--time", "09:00"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "dosing: error: --time must be used with the ics format only, got '09:00'\n"
+    )
 
 
 def test_help_imports_no_exporter() -> None:

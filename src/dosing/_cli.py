@@ -151,8 +151,40 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  dosing show KdD",
     )
     p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
+    p.add_argument(
+        "--format",
+        choices=["text", "fhir"],
+        default="text",
+        help="text (default) or fhir: the protocol as a FHIR R4 PlanDefinition (as fhir-plan)",
+    )
     _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
     p.set_defaults(run=_cmd_show)
+
+    p = sub.add_parser(
+        "fhir-plan",
+        help="write a protocol as a FHIR R4 PlanDefinition",
+        formatter_class=_formatter,
+        description="Write a protocol, with its choices, as an HL7 FHIR R4 PlanDefinition (JSON):\n"
+        "one ActivityDefinition per drug and dose, one action per range of cycles.\n"
+        "Patient calendars (dosing calendar ... --format fhir) instantiate it. See docs/fhir.md.",
+        epilog="examples:\n  dosing fhir-plan KRd -o krd.plan.json\n"
+        "  dosing fhir-plan KdD --choose dexamethasone=20",
+    )
+    p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
+    p.add_argument(
+        "--choose",
+        action="append",
+        default=[],
+        metavar="DRUG=VALUE",
+        help="a protocol choice in the rule's unit, e.g. dexamethasone=20 (repeatable)",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument("--generated-at", help="the PlanDefinition's date (ISO 8601)")
+    _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
+    p.set_defaults(run=_cmd_fhir_plan)
 
     p = sub.add_parser(
         "calendar",
@@ -405,7 +437,37 @@ def _cmd_show(args: argparse.Namespace) -> int:
     protocol = get_protocol(
         args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
     )
+    if args.format == "fhir":
+        from dosing.export.fhir import to_fhir_plan
+
+        _out(to_fhir_plan(protocol), end="")
+        return EXIT_OK
     _out(protocol_text(protocol), end="")
+    return EXIT_OK
+
+
+def _cmd_fhir_plan(args: argparse.Namespace) -> int:
+    from dosing.catalogue import get_protocol
+    from dosing.export.fhir import to_fhir_plan
+
+    generated_at = _generated_at(args.generated_at)
+    protocol = get_protocol(
+        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
+    )
+    if args.output is not None:
+        from dosing._files import check_output
+
+        check_output(args.output, force=args.force)
+    text = to_fhir_plan(
+        protocol, _pairs(args.choose, "--choose") or None, generated_at=generated_at
+    )
+    if args.output is None:
+        _out(text, end="")
+        return EXIT_OK
+    from dosing._files import write_atomic
+
+    target = write_atomic(args.output, text, force=args.force)
+    _err(f"dosing: wrote {target} (FHIR PlanDefinition of {protocol.id})")
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""Writing a schedule out: tables (CSV, Markdown, JSON, HTML, plain text) and iCalendar.
+"""Writing a schedule out: tables (CSV, Markdown, JSON, HTML, plain text), iCalendar and FHIR.
 
 Every output carries the same header (patient, BSA and formula, protocol, choices with
 defaults marked, cycles, date generated, sources) and the verification notice. Exporters
@@ -77,7 +77,7 @@ def render(
     >>> render(s, "pdf")
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, got 'pdf'
+    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'
     >>> render(s, "csv", time="09:00")
     Traceback (most recent call last):
       ...

@@ -10,9 +10,9 @@ Every exporter is called as ``exporter(schedule, *, generated_at=..., **options)
 returns text, or bytes for a binary format.
 
 >>> [f.name for f in REGISTRY.values()]
-['table', 'csv', 'md', 'json', 'html', 'ics']
->>> format_for_path("plan.md").name, format_for_path("PLAN.MARKDOWN").name
-('md', 'md')
+['table', 'csv', 'md', 'json', 'html', 'ics', 'fhir']
+>>> format_for_path("plan.fhir.json").name, format_for_path("PLAN.JSON").name
+('fhir', 'json')
 >>> format_for_path("notes.pdf") is None
 True
 """
@@ -99,6 +99,12 @@ REGISTRY: Final = _entries(
         binary=True,
         options=("per", "time", "tz", "remind", "duration"),
     ),
+    Format(
+        "fhir",
+        "HL7 FHIR R4 transaction Bundle",
+        (".fhir.json",),
+        "dosing.export.fhir:to_fhir",
+    ),
 )
 
 
@@ -110,7 +116,7 @@ def get_format(name: object) -> Format:
     >>> get_format("pdf")
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, got 'pdf'
+    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'
     """
     found = REGISTRY.get(name) if isinstance(name, str) else None
     if found is None:
@@ -121,7 +127,7 @@ def get_format(name: object) -> Format:
 def format_for_path(path: str) -> Format | None:
     """The format a file name's extension names, or ``None``; the longest match wins.
 
-    Case is ignored, so ``X.JSON`` is JSON; a name that is only
+    Case is ignored, so ``x.fhir.json`` is FHIR and ``X.JSON`` is JSON; a name that is only
     an extension (``.csv``) names none.
     """
     name = PurePath(str(path)).name.lower()

@@ -309,6 +309,34 @@ def test_day_zero_and_negative_days_are_offsets_before_day_one() -> None:
     assert "the start date is cycle 1 day 0" in cycle["textEquivalent"]
 
 
+def test_a_one_cycle_protocol_has_one_closed_range() -> None:
+    """A protocol of at most one cycle is one action "Cycle 1" of count 1, not an open range."""
+    pd = plan_definition(loads_protocol(DAY_ZERO))
+    assert [(a["title"], a["timingTiming"]["repeat"]) for a in pd["action"]] == [
+        (
+            "Cycle 1",
+            {
+                "count": 1,
+                "duration": 28,
+                "durationUnit": "d",
+                "frequency": 1,
+                "period": 28,
+                "periodUnit": "d",
+            },
+        )
+    ]
+
+
+def test_definition_names_are_machine_names_and_distinct() -> None:
+    """Lenalidomide 2.5 mg and 25 mg get distinct ids and names, each [A-Z][A-Za-z0-9_]*."""
+    pd = plan_definition(dosing.get_protocol("D-KRd"))
+    names = {c["id"]: c["name"] for c in pd["contained"]}
+    assert names["lenalidomide-2-5-mg"] == "Lenalidomide2_5Mg"
+    assert names["lenalidomide-25-mg"] == "Lenalidomide25Mg"
+    assert len(set(names.values())) == len(names)
+    assert all(re.fullmatch(r"[A-Z][A-Za-z0-9_]*", n) for n in [*names.values(), pd["name"]])
+
+
 def test_the_notice_and_the_notes_are_in_usage() -> None:
     """The PlanDefinition's usage has the protocol's notes and the verification notice."""
     krd = dosing.get_protocol("KRd")
@@ -570,6 +598,34 @@ def test_the_command_line_runs_without_fhir_resources(tmp_path: Path) -> None:
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     assert json.loads(out.read_text(encoding="utf-8"))["type"] == "transaction"
+
+
+def test_a_cohort_writes_one_bundle_per_patient(tmp_path: Path) -> None:
+    """`dosing cohort ... -o DIR --format fhir` writes NAME.fhir.json transaction Bundles."""
+    patients = tmp_path / "patients.csv"
+    patients.write_text(
+        "id,height,weight,start\nP1,175cm,80kg,2026-01-05\nP2,160cm,60kg,2026-01-05\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["cohort", str(patients), "--protocol", "KRd", "--cycles", "1", "-o", f"{out}/"]
+    assert main([*args, "--format", "fhir", "--no-progress"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["P1.fhir.json", "P2.fhir.json"]
+    for path in out.iterdir():
+        Bundle.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def test_a_cohort_refuses_a_fhir_file_as_its_combined_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o all.fhir.json is not a combined CSV: the hint names the folder form with --format fhir."""
+    patients = tmp_path / "patients.csv"
+    patients.write_text("id,height,weight,start\nP1,175cm,80kg,2026-01-05\n", encoding="utf-8")
+    out = tmp_path / "all.fhir.json"
+    assert main(["cohort", str(patients), "--protocol", "KRd", "-o", str(out)]) == 2
+    assert capsys.readouterr().err.endswith(
+        "for one file per patient give a folder, e.g. calendars/ --format fhir\n"
+    )
 
 
 def test_each_extension_of_ours_is_documented() -> None:

@@ -140,6 +140,11 @@ def extension_url(name: str) -> str:
     return f"{BASE}/StructureDefinition/{name}"
 
 
+def _plain(value: float) -> str:
+    """A number as FHIRPath and ids write it: up to six decimals, no separators (``1000``)."""
+    return format_number(value, decimals=6).replace(",", "")
+
+
 def _slug(text: str) -> str:
     """``text`` as a FHIR id part: letters, digits and single hyphens."""
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
@@ -149,7 +154,7 @@ def _choice_slug(protocol: Protocol, choices: Mapping[str, ResolvedChoice]) -> s
     parts = [_slug(protocol.id)]
     for choice in choices.values():
         if not choice.is_default:
-            parts.append(f"{_slug(choice.drug)}-{_slug(format_number(choice.value, decimals=6))}")
+            parts.append(f"{_slug(choice.drug)}-{_slug(_plain(choice.value))}")
     return "-".join(parts)[:64].strip("-")
 
 
@@ -170,10 +175,19 @@ def plan_url(protocol: Protocol, choices: Mapping[str, ResolvedChoice] | None = 
     return f"{BASE}/PlanDefinition/{_choice_slug(protocol, resolved)}"
 
 
-def _machine_name(protocol_id: str) -> str:
-    """A PlanDefinition ``name`` (``[A-Z][A-Za-z0-9_]*``) from a protocol id: ``Kd-weekly`` -> ``KdWeekly``."""
-    words = re.split(r"[^A-Za-z0-9]+", protocol_id)
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
+def _machine_name(text: str) -> str:
+    """A ``name`` for machines (``[A-Z][A-Za-z0-9_]*``): ``Kd-weekly`` -> ``KdWeekly``.
+
+    Two numbers in a row keep an ``_`` between them, so that 2.5 mg and 25 mg stay apart
+    (``Lenalidomide2_5Mg``, ``Lenalidomide25Mg``).
+    """
+    name = ""
+    for word in re.split(r"[^A-Za-z0-9]+", text):
+        if not word:
+            continue
+        if name[-1:].isdigit() and word[0].isdigit():
+            name += "_"
+        name += word[:1].upper() + word[1:]
     return name if name[:1].isalpha() else f"Protocol{name}"
 
 
@@ -325,7 +339,8 @@ class _Definitions:
         found = self.ids.get(key)
         if found is None:
             drug = self.protocol.drug(drug_name)
-            base = f"{_slug(drug_name)}-{_slug(format_number(rule.amount, decimals=6))}-{_slug(_UCUM_CODE[rule.basis])}"
+            amount = _slug(_plain(rule.amount))
+            base = f"{_slug(drug_name)}-{amount}-{_slug(_UCUM_CODE[rule.basis])}"
             found, n = base, 1
             while found in self.ids.values():
                 n += 1
@@ -407,14 +422,14 @@ def _drug_artifacts(drug: Drug) -> list[dict[str, Any]]:
 
 def _dose_expression(rule: DoseRule) -> dict[str, Any] | None:
     """How an engine applying the definition works the dose out, as FHIRPath on the value."""
-    amount = format_number(rule.amount, decimals=6).replace(",", "")
+    amount = _plain(rule.amount)
     if rule.basis is Basis.FLAT:
         return None
     if rule.basis is Basis.PER_M2:
         measure = "%bsa"
         words = f"{rule} × the patient's BSA in m² (%bsa)"
         if rule.bsa_cap_m2 is not None:
-            cap = format_number(rule.bsa_cap_m2, decimals=6)
+            cap = _plain(rule.bsa_cap_m2)
             measure = f"iif(%bsa > {cap}, {cap}, %bsa)"
             words = f"{format_amount(rule.amount, str(rule.basis))} × the patient's BSA in m² (%bsa), capped at {cap} m²"
     else:
@@ -422,7 +437,7 @@ def _dose_expression(rule: DoseRule) -> dict[str, Any] | None:
         words = f"{rule} × the patient's actual weight in kg (%weight)"
     expression = f"{amount} * {measure}"
     if rule.max_dose_mg is not None:
-        top = format_number(rule.max_dose_mg, decimals=6).replace(",", "")
+        top = _plain(rule.max_dose_mg)
         expression = f"iif({expression} > {top}, {top}, {expression})"
         words += f", at most {top} mg"
     return {
@@ -570,7 +585,7 @@ def plan_definition(
     ranges = _cycle_ranges(plan)
     actions = []
     for i, (first, last) in enumerate(ranges):
-        open_ended = i == len(ranges) - 1
+        open_ended = i == len(ranges) - 1 and protocol.max_cycles() > last
         ident = (
             f"cycles-{first}"
             if first == last and not open_ended

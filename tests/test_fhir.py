@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +21,8 @@ from typing import Any, ClassVar
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.plandefinition import PlanDefinition
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import dosing
 from dosing._cli import main
@@ -34,8 +37,9 @@ from dosing.export.fhir import (
     to_fhir_plan,
 )
 from dosing.export.table import to_json_data
-from dosing.protocol import loads_protocol
+from dosing.protocol import loads_protocol, parse_protocol
 from dosing.trace import Event
+from tests.test_validate import VALID
 
 TODAY = dt.date(2026, 1, 1)
 AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -335,6 +339,58 @@ def test_definition_names_are_machine_names_and_distinct() -> None:
     assert names["lenalidomide-25-mg"] == "Lenalidomide25Mg"
     assert len(set(names.values())) == len(names)
     assert all(re.fullmatch(r"[A-Z][A-Za-z0-9_]*", n) for n in [*names.values(), pd["name"]])
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.from_regex(r"[a-z][a-z0-9\- ]{0,59}", fullmatch=True),
+    route=st.sampled_from(["IV", "PO", "SC", "IM"]),
+    dose=st.builds(
+        "{} {}".format,
+        st.decimals("0.001", "150", places=3).map(str),
+        st.sampled_from(["mg", "mg/m2", "mg/kg"]),
+    ),
+    length=st.integers(1, 60),
+    data=st.data(),
+)
+def test_any_protocol_validation_accepts_gives_a_valid_plan_definition(
+    name: str, route: str, dose: str, length: int, data: st.DataObject
+) -> None:
+    """Any protocol that loads - odd names, early days, long cycles - gives a valid
+    PlanDefinition whose ids fit, whose canonicals resolve and whose days count from 1."""
+    raw = tomllib.loads(VALID)
+    raw["format"] = 2
+    early = data.draw(st.lists(st.integers(-10, 0), max_size=3, unique=True))
+    later = data.draw(st.lists(st.integers(1, length), min_size=1, max_size=12, unique=True))
+    start = data.draw(st.integers(2, 4))
+    raw["cycle_length_days"] = length
+    raw["drugs"][0].update(
+        name=name.strip() or "x",
+        route=route,
+        dose=dose,
+        schedule=[
+            {"cycles": "1", "days": sorted(early + later)},
+            {"cycles": f"{start}+", "days": later[:2]},
+        ],
+    )
+    raw["drugs"][0].pop("bsa_cap")
+    raw["drugs"][1]["schedule"] = [{"cycles": "1+", "days": [1]}]
+    raw["step_up"] = []
+    try:
+        protocol = parse_protocol(raw)
+    except dosing.ProtocolError:
+        return
+    event("loaded")
+    pd = plan_definition(protocol)
+    PlanDefinition.model_validate(pd)
+    assert all(re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", c["id"]) for c in pd["contained"])
+    contained = {f"#{c['id']}" for c in pd["contained"]}
+    assert {a["definitionCanonical"] for a in _actions(pd) if "definitionCanonical" in a} <= (
+        contained
+    )
+    assert all(d >= 1 for a in _actions(pd) for d in _days(a))
+    before = [a for a in _actions(pd) if "relatedAction" in a]
+    assert len(before) == len(early)
 
 
 def test_the_notice_and_the_notes_are_in_usage() -> None:

@@ -340,7 +340,9 @@ class _Definitions:
         if found is None:
             drug = self.protocol.drug(drug_name)
             amount = _slug(_plain(rule.amount))
-            base = f"{_slug(drug_name)}-{amount}-{_slug(_UCUM_CODE[rule.basis])}"
+            unit = _slug(_UCUM_CODE[rule.basis])
+            # a resource id holds at most 64 characters, a numbered twin's suffix included
+            base = f"{_slug(drug_name)[: 56 - len(amount) - len(unit)]}-{amount}-{unit}".strip("-")
             found, n = base, 1
             while found in self.ids.values():
                 n += 1
@@ -422,20 +424,20 @@ def _drug_artifacts(drug: Drug) -> list[dict[str, Any]]:
 
 def _dose_expression(rule: DoseRule) -> dict[str, Any] | None:
     """How an engine applying the definition works the dose out, as FHIRPath on the value."""
-    amount = _plain(rule.amount)
     if rule.basis is Basis.FLAT:
         return None
+    rate = format_amount(rule.amount, str(rule.basis))
     if rule.basis is Basis.PER_M2:
         measure = "%bsa"
-        words = f"{rule} × the patient's BSA in m² (%bsa)"
+        words = f"{rate} × the patient's BSA in m² (%bsa)"
         if rule.bsa_cap_m2 is not None:
             cap = _plain(rule.bsa_cap_m2)
             measure = f"iif(%bsa > {cap}, {cap}, %bsa)"
-            words = f"{format_amount(rule.amount, str(rule.basis))} × the patient's BSA in m² (%bsa), capped at {cap} m²"
+            words += f", capped at {cap} m²"
     else:
         measure = "%weight"
-        words = f"{rule} × the patient's actual weight in kg (%weight)"
-    expression = f"{amount} * {measure}"
+        words = f"{rate} × the patient's actual weight in kg (%weight)"
+    expression = f"{_plain(rule.amount)} * {measure}"
     if rule.max_dose_mg is not None:
         top = _plain(rule.max_dose_mg)
         expression = f"iif({expression} > {top}, {top}, {expression})"

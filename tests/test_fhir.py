@@ -614,6 +614,7 @@ def test_an_anonymous_patient_gives_no_identifiers() -> None:
     """Without a patient identifier there is no identity to keep: no resource gets an identifier."""
     b = bundle(_schedule(identifier=None), generated_at=AT)
     Bundle.model_validate(b)
+    assert "identifier" not in b
     assert all("identifier" not in e["resource"] for e in b["entry"])
     assert all("groupIdentifier" not in e["resource"] for e in b["entry"])
 

@@ -887,13 +887,10 @@ def bundle(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> di
                 + (renal_urls if protocol.drug(admin.drug).renal else []),
             ),
         )
-    return {
-        "resourceType": "Bundle",
-        "identifier": _identifier(entries.name("Bundle")),
-        "type": "transaction",
-        "timestamp": moment,
-        "entry": entries.entries,
-    }
+    out: dict[str, Any] = {"resourceType": "Bundle"}
+    if entries.identified:
+        out["identifier"] = _identifier(entries.name("Bundle"))
+    return {**out, "type": "transaction", "timestamp": moment, "entry": entries.entries}
 
 
 def _renal_observations(
@@ -906,7 +903,7 @@ def _renal_observations(
     creatinine_url = None
     if renal.creatinine_mg_dl is not None:
         creatinine_url = entries.name("Observation", "creatinine")
-        entered = schedule.patient.entered.get("serum_creatinine")
+        shown = schedule.patient.describe().get("serum creatinine", "")
         entries.add(
             creatinine_url,
             _observation(
@@ -915,7 +912,7 @@ def _renal_observations(
                 patient_url,
                 moment,
                 category=_LABORATORY,
-                notes=[f"entered as {entered}"] if entered else (),
+                notes=[f"entered as {shown}"] if "=" in shown else (),
             ),
         )
         out.append(creatinine_url)

@@ -300,13 +300,6 @@ def test_protocol_file_that_holds_no_protocol_exits_2(
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["patients.csv"]
 
 
-def test_cli_formats_are_the_exporters_formats() -> None:
-    """The --format choices written out in the CLI are exactly what dosing.export.render takes."""
-    from dosing import _cli, export
-
-    assert _cli.FORMATS == export.FORMATS
-
-
 def test_choose_and_bsa_formula_appear_in_the_output(capsys: pytest.CaptureFixture[str]) -> None:
     """A chosen value is marked chosen and a chosen formula is named on the dose."""
     _, out, _ = _run(

@@ -213,6 +213,16 @@ BROKEN = [
         ),
         "drugs.dexamethasone.roles: needs format = 2",
     ),
+    (
+        "a catalogue group in a format 1 file",
+        ('setting = "test"', 'setting = "test"\ngroup = "label"'),
+        "group: needs format = 2",
+    ),
+    (
+        "an unknown catalogue group",
+        ('format = 1\nid = "Test-Kd"', 'format = 2\nid = "Test-Kd"\ngroup = "variants"'),
+        "group: input should be 'seed', 'label' or 'other', got 'variants'",
+    ),
 ]
 
 

@@ -142,10 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
         "protocols",
         help="list the built-in protocols",
         formatter_class=_formatter,
-        description="List the built-in protocols: id, name, setting, cycle length, cycles.",
-        epilog="example:\n  dosing protocols\n  dosing protocols --protocol-file my.toml",
+        description=(
+            "List the built-in protocols by group (seed regimens, label variants, other\n"
+            "regimens): id, name, setting, cycle length, cycles."
+        ),
+        epilog=(
+            "examples:\n  dosing protocols\n  dosing protocols --drug daratumumab\n"
+            "  dosing protocols --protocol-file my.toml"
+        ),
     )
     _add_protocol_file_option(p, "also list protocols from this file or folder (repeatable)")
+    p.add_argument(
+        "--drug", metavar="NAME", help="list only the protocols that give this drug (generic name)"
+    )
     p.set_defaults(run=_cmd_protocols)
 
     p = sub.add_parser(
@@ -471,8 +480,12 @@ def _extra_protocols(paths: Sequence[str], name: str | None = None) -> list[Any]
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
+    from itertools import groupby
+
     from dosing.catalogue import builtin_protocols, clashes
     from dosing.errors import DosingError
+    from dosing.export.table import aligned
+    from dosing.protocol import GROUPS
 
     extra = _extra_protocols(args.protocol_file)
     problems = [f"{origin}: {m}" for origin, messages in clashes(extra).items() for m in messages]
@@ -484,18 +497,48 @@ def _cmd_protocols(args: argparse.Namespace) -> int:
             "rename the id or alias in the file",
         )
     found = [*extra, *builtin_protocols()]
-    rows = [("id", "name", "setting", "cycle", "cycles")]
-    for p in found:
-        rows.append((p.id, p.name, p.setting, f"{p.cycle_length_days} days", p.cycles_text()))
-    _print_table(rows)
+    if args.drug is not None:
+        found = _giving_drug(found, args.drug)
+    order = [*GROUPS, None]
+    found.sort(key=lambda p: order.index(p.group))
+    lines = aligned(
+        [
+            ("id", "name", "setting", "cycle", "cycles"),
+            *[
+                (p.id, p.name, p.setting, f"{p.cycle_length_days} days", p.cycles_text())
+                for p in found
+            ],
+        ]
+    )
+    body = iter(lines[1:])
+    for index, (group, members) in enumerate(groupby(found, key=lambda p: p.group)):
+        if index:
+            _out("")
+        _out(GROUPS[group] if group is not None else "No group given")
+        _out(lines[0])
+        for _ in members:
+            _out(next(body))
     return EXIT_OK
 
 
-def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    from dosing.export.table import aligned
+def _giving_drug(found: list[Any], name: str) -> list[Any]:
+    """The protocols that give the drug ``name`` (case-insensitive); none is an error."""
+    import difflib
 
-    for line in aligned(rows):
-        _out(line)
+    from dosing.errors import DosingError
+
+    wanted = name.strip().lower()
+    kept = [p for p in found if any(d.name == wanted for d in p.drugs)]
+    if not kept:
+        known = sorted({d.name for p in found for d in p.drugs})
+        close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+        raise DosingError(
+            "--drug",
+            f"a drug of a listed protocol ({', '.join(known)})",
+            repr(name),
+            f"did you mean {close[0]}?" if close else "use a generic name",
+        )
+    return kept
 
 
 def _cmd_show(args: argparse.Namespace) -> int:

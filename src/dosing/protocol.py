@@ -58,6 +58,7 @@ from dosing.units import parse_quantity, split_number_unit
 __all__ = [
     "DOSE_LIMITS",
     "FORMAT_VERSIONS",
+    "GROUPS",
     "MAX_ADMINISTRATIONS",
     "MAX_CYCLES",
     "MAX_FILE_BYTES",
@@ -110,6 +111,17 @@ _TABLE = r"^[a-z][a-z0-9\-]{1,15}$"
 _RULE_UNITS = {Basis.PER_M2: "mg/m2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
 
 SourceTag = Literal["SEED", "US", "EU", "TRIAL", "INST"]
+Group = Literal["seed", "label", "other"]
+
+#: The catalogue groups a protocol may name (format 2 ``group``) and what each holds, in the
+#: order ``dosing protocols`` lists them.
+GROUPS: Mapping[str, str] = MappingProxyType(
+    {
+        "seed": "Seed regimens",
+        "label": "Label variants",
+        "other": "Other regimens",
+    }
+)
 
 
 def _some(values: Sequence[int], limit: int = 10) -> str:
@@ -707,6 +719,14 @@ class Protocol(_Model):
             "protocol counted back from an infusion on day 0)."
         ),
     )
+    group: Group | None = Field(
+        default=None,
+        description=(
+            "Format 2: where the protocol stands in the catalogue: 'seed' (a regimen of the "
+            "seed document), 'label' (a label's variant of a regimen), 'other' (another "
+            "regimen); listed without a group when left out."
+        ),
+    )
     cycles: Cycles
     sources: tuple[Source, ...] = Field(max_length=20)
     drugs: tuple[Drug, ...] = Field(min_length=1, max_length=30)
@@ -923,6 +943,7 @@ def _version_problems(
     if data.get("format", 1) != 1:
         return []
     used = ["anchor_day"] if data.get("anchor_day", 1) != 1 else []
+    used += ["group"] if data.get("group") is not None else []
     for drug in drugs:
         used += [f"drugs.{drug.get('name')}.{k}" for k in _V2_DRUG_KEYS if drug.get(k)]
         for i, block in enumerate(drug.get("schedule") or ()):

@@ -57,11 +57,8 @@ def _dates_in_windows(schedule: dosing.Schedule) -> None:
         offset = (admin.cycle - 1) * length + admin.day - anchor
         assert admin.date == schedule.start + dt.timedelta(days=offset)
         first, last = schedule.cycle_window(admin.cycle)
-        if admin.day >= 1:
-            assert first <= admin.date <= last
-        else:
-            assert admin.cycle == 1
-            assert admin.date < first
+        assert first <= admin.date <= last  # cycle 1's window opens on its earliest day
+        assert admin.day >= 1 or admin.cycle == 1
         assert 1 <= admin.cycle <= schedule.cycles
 
 

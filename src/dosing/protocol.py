@@ -821,6 +821,17 @@ class Protocol(_Model):
             return f"{self.cycles.default} (maximum {self.cycles.maximum})"
         return str(self.cycles.default)
 
+    def earliest_day(self) -> int:
+        """The first day of cycle 1: 1, or the earliest day 0 or negative day any drug has.
+
+        >>> from dosing.catalogue import get_protocol
+        >>> get_protocol("KRd").earliest_day(), get_protocol("Flu-Cy-LD").earliest_day()
+        (1, -5)
+        """
+        blocks = [b for d in self.drugs for b in d.schedule]
+        blocks += [b for c in self.choices.values() for v in c.schedules.values() for b in v]
+        return min([1, *(day for b in blocks if b.cycles.contains(1) for day in b.days)])
+
     def renal_tables(self) -> tuple[str, ...]:
         """Every renal table any drug of the protocol has (``('us', 'eu')``)."""
         return tuple(dict.fromkeys(t for d in self.drugs for t in d.renal_tables()))

@@ -326,8 +326,13 @@ class Schedule:
         return None
 
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
-        """First and last date of ``cycle`` (day 1 to the cycle's last day, delays included)."""
-        return self.date_of(cycle, 1), self.date_of(cycle, self.protocol.cycle_length_days)
+        """First and last date of ``cycle``, delays included.
+
+        A cycle runs from day 1 to its last day; cycle 1 from its earliest day when a
+        protocol gives day 0 or negative days.
+        """
+        first = self.protocol.earliest_day() if cycle == 1 else 1
+        return self.date_of(cycle, first), self.date_of(cycle, self.protocol.cycle_length_days)
 
     def by_day(self) -> tuple[TreatmentDay, ...]:
         """Administrations grouped by date."""

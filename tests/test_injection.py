@@ -316,8 +316,8 @@ def test_a_semicolon_identifier_is_kept_readable(
     """P1;=1+1 is written as P1;'=1+1: the text stays, only the formula start is quoted."""
     text = _cohort_csv(tmp_path, ["P1;=1+1"])
     capsys.readouterr()
-    assert "\r\nP1;'=1+1,2" in text
-    assert "# patient P1;'=1+1: height 175 cm" in text
+    assert "\r\nP1;'=1+1,KRd,2" in text
+    assert "# patient P1;'=1+1: protocol KRd (cohort), cycles 1 (cohort), height 175 cm" in text
 
 
 def test_a_carriage_return_in_a_note_never_overwrites_a_dose_on_a_terminal(

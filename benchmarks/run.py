@@ -73,6 +73,7 @@ def reference_loop(n: int, out: Path) -> int:
         writer.writerow(
             [
                 "patient",
+                "protocol",
                 "date",
                 "cycle",
                 "day",
@@ -132,6 +133,7 @@ def reference_loop(n: int, out: Path) -> int:
                     writer.writerow(
                         [
                             ident,
+                            "D-KRd",
                             dt.date.fromordinal(first + day - 1).isoformat(),
                             cycle,
                             day,
@@ -416,7 +418,7 @@ def _same_dates_and_drugs(folder: Path) -> None:
 
     def keys(handle: TextIO) -> Iterator[tuple[str, ...]]:
         lines = (ln for ln in handle if not ln.startswith("#"))
-        return (tuple(r[:5]) for r in csv.reader(lines))
+        return (tuple(r[:6]) for r in csv.reader(lines))
 
     with (
         (folder / "library.csv").open(encoding="utf-8", newline="") as a,

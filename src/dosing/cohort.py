@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from dosing.protocol import Protocol
 
 __all__ = [
+    "CLINIC_DAY_COLUMNS",
     "COHORT_COLUMNS",
     "EXTENSIONS",
     "MAX_LINE_BYTES",
@@ -79,6 +80,7 @@ __all__ = [
     "open_patients",
     "parse_choose",
     "patient_line",
+    "protocol_lines",
     "read_patients",
     "safe_file_name",
     "schedule_patients",
@@ -979,8 +981,8 @@ class ClinicDays:
         )
         return [
             "cohort clinic days",
-            f"patients: {self.patients}, of whom each is counted on the dates of their IV, "
-            "SC or IM doses (PO doses are taken at home and not counted)",
+            f"patients: {self.patients}, each counted on the dates of their IV, SC or IM "
+            "doses (PO doses are taken at home and are not counted)",
             "chair_minutes: the sum of the protocol files' infusion times of the day's IV "
             "administrations; iv_without_time counts those whose drug has none, so that the "
             "minutes are then a lower bound",

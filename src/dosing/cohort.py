@@ -191,7 +191,7 @@ def schedule_patients(
     _check_settings(protocol, cycles, bsa_formula)
     _check_renal(protocol, renal_table, clearance_weight)
     given = [p for p in (protocol, *protocols) if p is not None]
-    extra = tuple(  # a protocol named twice (--protocol my.toml) is one; built-ins are known
+    extra = tuple(  # a protocol given as the cohort's and in protocols is one; built-ins are known
         p
         for i, p in enumerate(given)
         if not p.origin.startswith("builtin:") and all(p is not q for q in given[:i])
@@ -907,6 +907,17 @@ class ClinicDay:
         )
 
 
+@dataclass(slots=True)
+class _Counts:
+    """What one date has so far: patients, IV and SC/IM doses, minutes, untimed IV by drug."""
+
+    patients: int = 0
+    iv: int = 0
+    sc_im: int = 0
+    minutes: int = 0
+    untimed: dict[str, int] = field(default_factory=dict)
+
+
 class ClinicDays:
     """The clinic-day summary of a cohort, built one schedule at a time.
 
@@ -923,8 +934,7 @@ class ClinicDays:
     """
 
     def __init__(self) -> None:
-        self._days: dict[dt.date, list[int]] = {}
-        self._untimed: dict[dt.date, dict[str, None]] = {}
+        self._days: dict[dt.date, _Counts] = {}
         self._timed: dict[tuple[str, int], dict[str, None]] = {}
         self._without: dict[str, dict[str, None]] = {}
         self.patients = 0
@@ -936,21 +946,20 @@ class ClinicDays:
         for admin in schedule.administrations:
             if admin.route not in _CLINIC_ROUTES:
                 continue
-            counts = self._days.setdefault(admin.date, [0, 0, 0, 0, 0])
+            counts = self._days.setdefault(admin.date, _Counts())
             if admin.date not in seen:
                 seen.add(admin.date)
-                counts[0] += 1
+                counts.patients += 1
             if admin.route != "IV":
-                counts[2] += 1
+                counts.sc_im += 1
                 continue
-            counts[1] += 1
+            counts.iv += 1
             time = minutes[admin.drug]
             if time is None:
-                counts[4] += 1
-                self._untimed.setdefault(admin.date, {})[admin.drug] = None
+                counts.untimed[admin.drug] = counts.untimed.get(admin.drug, 0) + 1
                 self._without.setdefault(admin.drug, {})[schedule.protocol.id] = None
             else:
-                counts[3] += time
+                counts.minutes += time
                 self._timed.setdefault((admin.drug, time), {})[schedule.protocol.id] = None
         self.patients += 1
 
@@ -959,12 +968,12 @@ class ClinicDays:
         return tuple(
             ClinicDay(
                 day,
-                patients=counts[0],
-                iv=counts[1],
-                sc_im=counts[2],
-                chair_minutes=counts[3],
-                iv_without_time=counts[4],
-                drugs_without_time=tuple(sorted(self._untimed.get(day, {}))),
+                patients=counts.patients,
+                iv=counts.iv,
+                sc_im=counts.sc_im,
+                chair_minutes=counts.minutes,
+                iv_without_time=sum(counts.untimed.values()),
+                drugs_without_time=tuple(sorted(counts.untimed)),
             )
             for day, counts in sorted(self._days.items())
         )

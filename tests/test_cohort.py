@@ -1221,3 +1221,35 @@ def test_combined_outputs_are_byte_identical_on_rerun(tmp_path):
             _run(str(patients), *args, "-o", str(out))
             seen.append(out.read_bytes())
         assert seen[0] == seen[1]
+
+
+def test_the_combined_rows_follow_columns_added_to_the_table(monkeypatch):
+    """A weekday after the date and a column of another kind come out cell for cell, as row() gives them."""
+    assert dosing.cohort._PLAIN  # the table's columns today: the quick way, checked above
+    from dosing import cohort
+
+    real_row = cohort.row
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+    class Wider:
+        def __init__(self, admin: dosing.Administration) -> None:
+            self.admin = admin
+
+        def cells(self) -> tuple[object, ...]:
+            date, *rest = real_row(self.admin).cells()
+            extra = f"#{self.admin.drug[:3]} {self.admin.day}"  # varies by drug and day
+            return (date, names[self.admin.date.weekday()], *rest, extra)
+
+    columns = ("date", "weekday", *dosing.export._common.COLUMNS[1:], "note")
+    monkeypatch.setattr(cohort, "row", Wider)
+    monkeypatch.setattr(cohort, "_RUNS", cohort._runs(columns))
+    monkeypatch.setattr(cohort, "_PLAIN", False)
+    schedule = _expected_schedule("175cm", "80kg", identifier="P1")
+    text = cohort._patient_csv("P1", schedule, cohort._Encoder())
+    table = list(csv.reader(io.StringIO(text)))
+    expected = [
+        ["P1", "D-KRd", *(str(c) for c in Wider(a).cells())] for a in schedule.administrations
+    ]
+    assert table == expected
+    assert table[0][3] == names[schedule.start.weekday()]
+    assert table[1][-1] == "#car 1"

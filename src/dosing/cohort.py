@@ -59,6 +59,7 @@ from dosing.schedule import VERIFICATION_NOTICE, Schedule, build_schedule, cycle
 
 if TYPE_CHECKING:
     from dosing.protocol import Protocol
+    from dosing.schedule import Administration
 
 __all__ = [
     "CLINIC_DAY_COLUMNS",
@@ -530,32 +531,110 @@ def _quote(cell: str) -> str:
     return f'"{cell.replace(chr(34), chr(34) * 2)}"' if _QUOTED.search(cell) else cell
 
 
+#: The columns of :data:`COLUMNS` whose cells depend only on an administration's day, and
+#: those that depend only on its dose; any other column is worked out for every line.
+_DAY_COLUMNS: Final = frozenset({"date", "weekday", "cycle", "day"})
+_DOSE_COLUMNS: Final = frozenset({"drug", "dose", "unit", "route", "basis", "calculated", "reason"})
+
+
+def _runs(columns: tuple[str, ...]) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    """The columns in runs of one kind - ``day``, ``dose`` or ``other`` - with their indexes.
+
+    >>> _runs(("date", "weekday", "cycle", "day", "drug", "dose", "note"))[1:]
+    (('dose', (('drug', 4), ('dose', 5))), ('other', (('note', 6),)))
+    """
+    out: list[tuple[str, list[tuple[str, int]]]] = []
+    for index, column in enumerate(columns):
+        kind = "day" if column in _DAY_COLUMNS else "dose" if column in _DOSE_COLUMNS else "other"
+        if out and out[-1][0] == kind:
+            out[-1][1].append((column, index))
+        else:
+            out.append((kind, [(column, index)]))
+    return tuple((kind, tuple(run)) for kind, run in out)
+
+
+_RUNS: Final = _runs(COLUMNS)
+
+
+#: Whether the table's columns are the date, cycle and day, then only dose columns: the
+#: combined CSV then takes the quickest way (:func:`_patient_csv`).
+_PLAIN: Final = _RUNS[0] == ("day", (("date", 0), ("cycle", 1), ("day", 2))) and [
+    kind for kind, _ in _RUNS
+] == ["day", "dose"]
+
+
 def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
     """Every administration of one patient as combined-CSV lines.
 
-    The text of each distinct dose (dose, basis, calculated, reason) is made once per patient
-    by :func:`dosing.export._common.row` and made safe by :func:`csv_cell`, exactly as
-    :func:`dosing.export.table.write_csv_rows` writes it; each line then only adds the date,
-    cycle and day.
+    The cells of each distinct dose (dose, basis, calculated, reason) are made once per
+    patient by :func:`dosing.export._common.row` and made safe by :func:`csv_cell`, exactly
+    as :func:`dosing.export.table.write_csv_rows` writes them; each line then adds its own
+    date, cycle and day. Should the table have other columns (a weekday), each is made the
+    same way: once per day of the week, once per dose, or - for a column of another kind -
+    for every administration.
     """
     prefix = encode((identifier, schedule.protocol.id), first=True)
-    tails: dict[tuple[int, tuple[object, ...], str, str], str] = {}
-    numbers: dict[int, str] = {}
+    doses: dict[tuple[int, tuple[object, ...], str, str], str] = {}
+    known: dict[tuple[str, int], str] = {}
     out: list[str] = []
     append = out.append
+    if _PLAIN:
+        for admin in schedule.administrations:
+            dose = (id(admin.dose), admin.events, admin.drug, admin.route)
+            tail = doses.get(dose)
+            if tail is None:
+                tail = doses[dose] = encode(row(admin).cells()[3:])
+            cycle = known.get(("cycle", admin.cycle))
+            if cycle is None:
+                cycle = known[("cycle", admin.cycle)] = encode((admin.cycle,))
+            day = known.get(("day", admin.day))
+            if day is None:
+                day = known[("day", admin.day)] = encode((admin.day,))
+            append(f"{prefix},{admin.date.isoformat()},{cycle},{day},{tail}\r\n")
+        return "".join(out)
     for admin in schedule.administrations:
-        key = (id(admin.dose), admin.events, admin.drug, admin.route)
-        tail = tails.get(key)
-        if tail is None:
-            tail = tails[key] = encode(row(admin).cells()[3:])
-        cycle = numbers.get(admin.cycle)
-        if cycle is None:
-            cycle = numbers[admin.cycle] = csv_cell(str(admin.cycle))
-        day = numbers.get(admin.day)
-        if day is None:
-            day = numbers[admin.day] = csv_cell(str(admin.day))
-        append(f"{prefix},{admin.date.isoformat()},{cycle},{day},{tail}\r\n")
+        cells: tuple[object, ...] | None = None
+        line = [prefix]
+        for kind, run in _RUNS:
+            if kind == "day":
+                line.append(",".join(_day_cell(admin, c, i, known, encode) for c, i in run))
+                continue
+            if kind == "dose":
+                dose = (id(admin.dose), admin.events, admin.drug, admin.route)
+                text = doses.get(dose)
+                if text is not None:
+                    line.append(text)
+                    continue
+            cells = cells or row(admin).cells()
+            text = encode([cells[i] for _, i in run])
+            if kind == "dose":
+                doses[dose] = text
+            line.append(text)
+        append(",".join(line) + "\r\n")
     return "".join(out)
+
+
+def _day_cell(
+    admin: Administration,
+    column: str,
+    index: int,
+    known: dict[tuple[str, int], str],
+    encode: _Encoder,
+) -> str:
+    """A day column's cell as CSV: the date as such, the cycle, day and weekday each made once.
+
+    The weekday's text is the one :func:`dosing.export._common.row` gives, whatever it is.
+    """
+    if column == "date":
+        return admin.date.isoformat()
+    value = (
+        admin.cycle if column == "cycle" else admin.day if column == "day" else admin.date.weekday()
+    )
+    text = known.get((column, value))
+    if text is None:
+        cell = value if column in {"cycle", "day"} else row(admin).cells()[index]
+        text = known[(column, value)] = encode((cell,))
+    return text
 
 
 def write_cohort_csv(

@@ -283,6 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="opt-in rounding: nearest:10, vials:10,30,60@5%%, strengths:25,50@10%% "
         "(whole capsules/tablets, any number; add ,max=N to allow at most N) (repeatable)",
     )
+    p.add_argument(
+        "--closed",
+        action="append",
+        default=[],
+        metavar="YYYY-MM-DD[,...]",
+        help="a date the clinic is closed (repeatable, or a comma list): no dose is moved, "
+        "every dose on it is flagged in every output",
+    )
     p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else table)")
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
@@ -588,6 +596,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
             renal_table=args.renal_table,
             clearance_weight=args.clearance_weight,
             amendments=new,
+            closed=_closed(args.closed),
         )
     files = [*args.protocol_file, *([course.protocol_file] if course.protocol_file else [])]
     protocol = get_protocol(course.protocol, extra=_extra_protocols(files, course.protocol))
@@ -606,6 +615,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
         clearance_weight=course.clearance_weight,
         amendments=course.amendments,
         course_id=course.course_id,
+        closed=_closed(args.closed),
     )
     if args.save_course is not None:
         from dosing._files import write_atomic
@@ -618,6 +628,13 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
         write_atomic(args.save_course, dumps_course(course), force=args.force or same)
         _err(f"dosing: saved the course to {args.save_course} ({len(course.amendments)} changes)")
     return schedule
+
+
+def _closed(items: Sequence[str]) -> list[dt.date]:
+    """The --closed dates: each option one date or a comma list."""
+    from dosing.schedule import parse_date
+
+    return [parse_date(part, field="--closed") for item in items for part in item.split(",")]
 
 
 _PATIENT_FLAGS = (

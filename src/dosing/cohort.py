@@ -589,13 +589,17 @@ class _Encoder:
         return self._buffer.getvalue()[:-2]
 
 
+#: Where the cells that are the same for every dose of one rule begin.
+_DRUG_COLUMN: Final = COLUMNS.index("drug")
+
+
 def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
     """Every administration of one patient as combined-CSV lines.
 
     The text of each distinct dose (dose, basis, calculated, reason) is made once per patient
     by :func:`dosing.export._common.row` and made safe by :func:`csv_cell`, exactly as
     :func:`dosing.export.table.write_csv_rows` writes it; each line then only adds the date,
-    cycle and day.
+    weekday, cycle and day (the columns before ``drug`` in :data:`COLUMNS`).
     """
     prefix = encode((identifier,), first=True)
     tails: dict[tuple[int, tuple[object, ...], str, str], str] = {}
@@ -606,14 +610,14 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
         key = (id(admin.dose), admin.events, admin.drug, admin.route)
         tail = tails.get(key)
         if tail is None:
-            tail = tails[key] = encode(row(admin).cells()[3:])
+            tail = tails[key] = encode(row(admin).cells()[_DRUG_COLUMN:])
         cycle = numbers.get(admin.cycle)
         if cycle is None:
             cycle = numbers[admin.cycle] = csv_cell(str(admin.cycle))
         day = numbers.get(admin.day)
         if day is None:
             day = numbers[admin.day] = csv_cell(str(admin.day))
-        append(f"{prefix},{admin.date.isoformat()},{cycle},{day},{tail}\r\n")
+        append(f"{prefix},{admin.date.isoformat()},{admin.weekday},{cycle},{day},{tail}\r\n")
     return "".join(out)
 
 
@@ -644,7 +648,7 @@ def write_cohort_csv(
     ...                  protocol=krd, cycles=1)
     CohortSummary(patients=1, administrations=31, rejected=0)
     >>> print([line for line in out.getvalue().splitlines() if not line.startswith("#")][1])
-    '=HYPERLINK(1),2026-01-05,1,1,carfilzomib,39.4,mg,IV,20 mg/m² × 1.972 m² (Mosteller),...
+    '=HYPERLINK(1),2026-01-05,Mon,1,1,carfilzomib,39.4,mg,IV,20 mg/m² × 1.972 m² (Mosteller),...
     """
     summary = CohortSummary()
     head = cohort_header_lines(

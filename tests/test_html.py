@@ -507,19 +507,19 @@ def test_every_printed_page_names_patient_protocol_part_and_page(dkrd_page: str)
     assert rules["order-header"]["top-center"] == (
         '"order header · cycles 1-3, Mon 5 January 2026 to Sun 29 March 2026"'
     )
-    assert rules["cycle-1"]["top-center"] == (
+    assert rules["cycles-1"]["top-center"] == (
         '"cycle 1 · Mon 5 January 2026 to Sun 1 February 2026"'
     )
-    assert rules["cycle-3"]["top-center"] == '"cycle 3 · Mon 2 March 2026 to Sun 29 March 2026"'
+    assert rules["cycles-3"]["top-center"] == ('"cycle 3 · Mon 2 March 2026 to Sun 29 March 2026"')
     assert rules["month-2026-02"]["top-center"] == '"calendar · February 2026 · cycles 1-2"'
     style = _style(dkrd_page)
-    for part in ("order-header", "cycle-1", "cycle-2", "cycle-3", "month-2026-01", "month-2026-03"):
+    for part in ("order-header", "cycles-1", "cycles-2", "cycles-3", "month-2026-01"):
         assert f"#{part}{{page:{part}}}" in style
     tree = parse(dkrd_page)
-    assert [d.attrs["id"] for d in tree.root.find_all("div", "cycle-block")] == [
-        "cycle-1",
-        "cycle-2",
-        "cycle-3",
+    assert [d.attrs["id"] for d in tree.root.find_all("div", "cycle-sheet")] == [
+        "cycles-1",
+        "cycles-2",
+        "cycles-3",
     ]
     assert '"0001"' not in style
     assert "</style> " not in style
@@ -556,11 +556,16 @@ def test_dispensing_summary_of_dkrd_cycle_1_reads_as_worked_by_hand(dkrd_page: s
 
 
 def test_each_cycle_has_lines_for_prescriber_pharmacist_and_nurse(dkrd_page: str) -> None:
-    """Every cycle ends with a sign-off table: prescriber, verifying pharmacist and nurse, each
-    with an empty name, signature and date."""
+    """Every D-KRd cycle fills its page and ends with a sign-off table: prescriber, verifying
+    pharmacist and nurse, each with an empty name, signature and date."""
     tree = parse(dkrd_page)
     tables = tree.root.find_all("table", "sign")
-    assert [t.attrs["data-cycle"] for t in tables] == ["1", "2", "3"]
+    assert [t.attrs["data-cycles"] for t in tables] == ["1", "2", "3"]
+    assert [t.find_all("caption")[0].text() for t in tables] == [
+        "Sign-off, cycle 1",
+        "Sign-off, cycle 2",
+        "Sign-off, cycle 3",
+    ]
     for table in tables:
         heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
         assert heads == ["role", "name", "signature", "date"]
@@ -574,7 +579,34 @@ def test_each_cycle_has_lines_for_prescriber_pharmacist_and_nurse(dkrd_page: str
             blanks = tr.find_all("td", "blank")
             assert [td.text() for td in blanks] == ["", "", ""]
     block = tree.root.find_all("div", "cycle-block")[1]
-    assert block.find_all("table", "sign")[0].attrs["data-cycle"] == "2"
+    assert block.find_all("table", "sign")[0].attrs["data-cycles"] == "2"
+
+
+def test_short_cycles_share_a_printed_sheet_and_its_sign_off() -> None:
+    """Elranatamab's weekly cycles hold one dose each: several share a sheet (a named page
+    saying 'cycles 4-6') and one sign-off; every cycle is on exactly one sheet."""
+    schedule = make("elranatamab", 12)
+    page = to_html(schedule, generated_at=GENERATED)
+    tree = parse(page)
+    sheets = tree.root.find_all("div", "cycle-sheet")
+    assert 1 < len(sheets) < 12
+    cycles = [
+        int(block.attrs["id"].removeprefix("cycle-"))
+        for sheet in sheets
+        for block in sheet.find_all("div", "cycle-block")
+    ]
+    assert cycles == list(range(1, 13))
+    for sheet in sheets:
+        signs = sheet.find_all("table", "sign")
+        assert len(signs) == 1
+        inside = [
+            b.attrs["id"].removeprefix("cycle-") for b in sheet.find_all("div", "cycle-block")
+        ]
+        span = inside[0] if len(inside) == 1 else f"{inside[0]}-{inside[-1]}"
+        assert signs[0].attrs["data-cycles"] == span
+        assert sheet.attrs["id"] == f"cycles-{span}"
+        assert f"#cycles-{span}{{page:cycles-{span}}}" in _style(page)
+    assert "cycles" in _page_rules(page)[sheets[1].attrs["id"]]["top-center"]
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ The page has three parts:
   schedule notes and the protocol notes;
 * the **order sheet**, one block per cycle: a dispensing summary (drug, dose, route, days,
   number of doses, total and the quantity to dispense, see :mod:`dosing.dispensing`; and
-  each drug's total for the cycle and cumulative), the
-  day-by-day sheet with the columns ``date, weekday, cycle, day, drug, dose, unit, route,
-  basis, calculated, reason`` - a run of identical daily (or every-other-day) oral doses is
-  one row naming its first and last date, its days and its number of doses - the reasons
-  written out under it, and lines for the
-  prescriber, the verifying pharmacist and the nurse to sign;
+  each drug's total for the cycle and cumulative), the day-by-day sheet with the columns
+  ``date, weekday, cycle, day, drug, dose, unit, route, basis, calculated, reason`` - a run
+  of identical daily (or every-other-day) oral doses is one row naming its first and last
+  date, its days and its number of doses - and the reasons written out under it; each
+  printed sheet of cycles ends with lines for the prescriber, the verifying pharmacist and
+  the nurse to sign;
 * the **calendar**: one Monday-to-Sunday grid per month the schedule touches, each treatment
   day showing its cycle/day label and every drug with its dose and route, cycle starts
   labelled, weekend doses and clinic closures marked, and a legend.
@@ -21,7 +21,8 @@ The page has three parts:
 Step-up, capped, rounded, weekend and other marked doses carry the mark as a word. Printed
 (A4 landscape), every page carries the patient identifier, the protocol, the cycle or
 month it shows and ``page N of M`` at its top and the verification notice at its foot
-(CSS page margin boxes); each cycle and each month starts a new page.
+(CSS page margin boxes). Each cycle starts a new page - short cycles (a weekly dose) share
+one, as many as fit, spread evenly - and so does each month.
 
 The document has inline CSS only: no scripts, fonts, images or links to other files. Every
 piece of text is escaped, and control and bidirectional characters are replaced with U+FFFD.
@@ -42,6 +43,7 @@ import calendar
 import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from dosing._text import multi_line, one_line
 from dosing.dispensing import Dispensing, days_text, dispensing
@@ -233,9 +235,9 @@ def _header_html(head: Header, schedule: Schedule) -> str:
         else ""
     )
     parts.append(
-        '<h2>Reading the order sheet</h2><p class="hint reading">Each cycle starts a new page: '
-        "what to dispense with each drug's total for the cycle and cumulative, then every "
-        f"dose by day, then lines to sign. {marked}A run of identical daily oral doses is one "
+        '<h2>Reading the order sheet</h2><p class="hint reading">Each cycle starts a new page '
+        "(short cycles share one): what to dispense with each drug's total for the cycle and "
+        f"cumulative, then every dose by day, then lines to sign. {marked}A run of identical daily oral doses is one "
         "row with its first and last date and its number of doses. The calculated column is "
         "before rounding to the given dose.</p>"
     )
@@ -462,9 +464,11 @@ def _dispense_html(
     return "".join(parts)
 
 
-def _sign_html(cycle: int) -> str:
+def _sign_html(cycles: str) -> str:
+    """Lines for the prescriber, the verifying pharmacist and the nurse: name, signature, date."""
+    which = f"cycles {cycles}" if "-" in cycles else f"cycle {cycles}"
     return (
-        f'<table class="sign" data-cycle="{cycle}"><caption>Sign-off, cycle {cycle}</caption>'
+        f'<table class="sign" data-cycles="{cycles}"><caption>Sign-off, {which}</caption>'
         '<thead><tr><th scope="col">role</th><th scope="col">name</th>'
         '<th scope="col">signature</th><th scope="col">date</th></tr></thead><tbody>'
         + "".join(
@@ -477,60 +481,162 @@ def _sign_html(cycle: int) -> str:
     )
 
 
-def _order_html(schedule: Schedule, drug_index: dict[str, int]) -> str:
+# Printed heights in mm (measured in Chromium's A4 landscape print), to put short cycles - a
+# weekly bispecific's one dose - on one page together; a cycle that fills a page has it to
+# itself. A page holds 185 mm between its margins; the budget keeps 7 mm in hand.
+_PAGE_MM = 178.0
+_SIGN_MM = 31.0
+_CYCLE_MM = 38.0  # heading, the two captions and column headers, the sizes line, a gap
+_ROW_MM = 4.4
+_WRAPPED_ROW_MM = 8.0
+_REASON_MM = 3.4
+
+
+@dataclass(frozen=True, slots=True)
+class _CycleBlock:
+    """One cycle of the order sheet: its tables, its reasons, and how tall they print."""
+
+    cycle: int
+    first: dt.date
+    last: dt.date
+    body: str
+    reasons: str
+    height_mm: float
+
+
+def _cycle_block(
+    schedule: Schedule,
+    cycle: int,
+    in_cycle: Sequence[tuple[Administration, Row]],
+    items: Sequence[Dispensing],
+    totals: Sequence[DrugTotal],
+    drug_index: dict[str, int],
+) -> _CycleBlock:
+    first, last = schedule.cycle_window(cycle)
+    notes: dict[str, int] = {}
+    parts = [
+        f'<h3><span class="cycle-tag">Cycle {cycle}</span> '
+        f"{_long_date(first)} to {_long_date(last)}</h3>",
+        _dispense_html(cycle, items, totals, drug_index),
+    ]
+    height = _CYCLE_MM + sum(
+        _WRAPPED_ROW_MM if len(d.quantity_text()) > 48 else _ROW_MM for d in items
+    )
+    height += _ROW_MM * sum(t.administrations == 0 for t in totals)
+    if not in_cycle:
+        parts.append('<p class="hint">No doses in this cycle.</p>')
+    else:
+        head_cells = "".join(f'<th scope="col" class="col-{c}">{escape(c)}</th>' for c in COLUMNS)
+        parts.append(
+            f'<table class="order" data-cycle="{cycle}"><caption>Day by day, cycle {cycle}'
+            f"</caption><thead><tr>{head_cells}</tr></thead><tbody>"
+        )
+        previous: dt.date | None = None
+        cycle_admins = [a for a, _ in in_cycle]
+        held = [h for h in schedule.held if h.cycle == cycle]
+        height += _ROW_MM * len(held)
+        for entry in _entries(cycle_admins):
+            admin, r = in_cycle[entry[0]]
+            while held and held[0].date < admin.date:
+                parts.append(_held_row(held.pop(0), drug_index, notes))
+            new_day = admin.date != previous
+            previous = admin.date
+            if len(entry) == 1:
+                parts.append(_single_row(admin, r, drug_index, notes, new_day))
+                height += _ROW_MM
+            else:
+                run = [cycle_admins[i] for i in entry]
+                parts.append(_run_row(run, r, drug_index, notes, new_day))
+                height += _WRAPPED_ROW_MM
+        parts += [_held_row(h, drug_index, notes) for h in held]
+        parts.append("</tbody></table>")
+    reasons = (
+        '<ul class="reasons">'
+        + "".join(
+            f'<li><span class="ref">[{n}]</span> {escape(text)}</li>' for text, n in notes.items()
+        )
+        + "</ul>"
+    )
+    height += _REASON_MM * sum(1 + len(text) // 150 for text in notes)
+    return _CycleBlock(cycle, first, last, "\n".join(parts), reasons, height)
+
+
+def _packed(blocks: Sequence[_CycleBlock], limit: float) -> list[list[_CycleBlock]]:
+    """Consecutive cycles, as many to a sheet as fit in ``limit`` mm with one sign-off."""
+    sheets: list[list[_CycleBlock]] = []
+    used = 0.0
+    for block in blocks:
+        if sheets and used + block.height_mm + _SIGN_MM <= limit:
+            sheets[-1].append(block)
+            used += block.height_mm
+        else:
+            sheets.append([block])
+            used = block.height_mm
+    return sheets
+
+
+def _sheets(blocks: Sequence[_CycleBlock]) -> list[list[_CycleBlock]]:
+    """Consecutive cycles on as few printed sheets as fit, spread evenly over them.
+
+    The fewest sheets come from filling each page; then the smallest page height that still
+    needs no more sheets spreads the cycles, so the last sheet is not left nearly empty.
+    """
+    fewest = len(_packed(blocks, _PAGE_MM))
+    low, high = 0.0, _PAGE_MM
+    for _ in range(30):
+        middle = (low + high) / 2
+        if len(_packed(blocks, middle)) <= fewest:
+            high = middle
+        else:
+            low = middle
+    return _packed(blocks, high)
+
+
+def _sheet_name(sheet: Sequence[_CycleBlock]) -> str:
+    """``cycles-2`` or ``cycles-5-8``: the sheet's id and its printed page's name."""
+    first, last = sheet[0].cycle, sheet[-1].cycle
+    return f"cycles-{first}" if first == last else f"cycles-{first}-{last}"
+
+
+def _order_blocks(schedule: Schedule, drug_index: dict[str, int]) -> list[list[_CycleBlock]]:
+    """Every cycle of the order sheet, packed into printed sheets."""
     table_rows = rows(schedule)
-    admins = schedule.administrations
     totals = schedule.totals()
     summary = dispensing(schedule)
+    pairs = list(zip(schedule.administrations, table_rows, strict=True))
+    blocks = [
+        _cycle_block(
+            schedule,
+            cycle,
+            [(a, r) for a, r in pairs if a.cycle == cycle],
+            [d for d in summary if d.cycle == cycle],
+            [t for t in totals if t.cycle == cycle],
+            drug_index,
+        )
+        for cycle in schedule.cycle_numbers
+    ]
+    return _sheets(blocks)
+
+
+def _order_html(sheets: Sequence[Sequence[_CycleBlock]]) -> str:
+    """The order sheet: each printed sheet of cycles, each cycle's reasons, one sign-off."""
     parts = ['<section class="sheet" id="order-sheet" aria-labelledby="order-title">']
-    head_cells = "".join(f'<th scope="col" class="col-{c}">{escape(c)}</th>' for c in COLUMNS)
-    for number, cycle in enumerate(schedule.cycle_numbers):
-        first, last = schedule.cycle_window(cycle)
-        parts.append(f'<div class="cycle-block" id="cycle-{cycle}">')
+    for number, sheet in enumerate(sheets):
+        name = _sheet_name(sheet)
+        parts.append(f'<div class="cycle-sheet" id="{name}">')
         if number == 0:
             parts.append('<h2 id="order-title">Order sheet</h2>')
-        parts.append(
-            f'<h3><span class="cycle-tag">Cycle {cycle}</span> '
-            f"{_long_date(first)} to {_long_date(last)}</h3>"
-        )
-        in_cycle = [(a, r) for a, r in zip(admins, table_rows, strict=True) if a.cycle == cycle]
-        notes: dict[str, int] = {}
-        parts.append(
-            _dispense_html(
-                cycle,
-                [d for d in summary if d.cycle == cycle],
-                [t for t in totals if t.cycle == cycle],
-                drug_index,
-            )
-        )
-        if not in_cycle:
-            parts.append('<p class="hint">No doses in this cycle.</p>')
-        else:
+        for block in sheet[:-1]:
             parts.append(
-                f'<table class="order" data-cycle="{cycle}"><caption>Day by day, cycle {cycle}'
-                f"</caption><thead><tr>{head_cells}</tr></thead><tbody>"
+                f'<div class="cycle-block" id="cycle-{block.cycle}">{block.body}'
+                f"{block.reasons}</div>"
             )
-            previous: dt.date | None = None
-            cycle_admins = [a for a, _ in in_cycle]
-            held = [h for h in schedule.held if h.cycle == cycle]
-            for entry in _entries(cycle_admins):
-                admin, r = in_cycle[entry[0]]
-                while held and held[0].date < admin.date:
-                    parts.append(_held_row(held.pop(0), drug_index, notes))
-                new_day = admin.date != previous
-                previous = admin.date
-                if len(entry) == 1:
-                    parts.append(_single_row(admin, r, drug_index, notes, new_day))
-                else:
-                    run = [cycle_admins[i] for i in entry]
-                    parts.append(_run_row(run, r, drug_index, notes, new_day))
-            parts += [_held_row(h, drug_index, notes) for h in held]
-            parts.append("</tbody></table>")
-        parts.append('<div class="cycle-close"><ul class="reasons">')
-        parts += [
-            f'<li><span class="ref">[{n}]</span> {escape(text)}</li>' for text, n in notes.items()
-        ]
-        parts.append(f"</ul>{_sign_html(cycle)}</div></div>")
+        last = sheet[-1]
+        parts.append(
+            f'<div class="cycle-block" id="cycle-{last.cycle}">{last.body}'
+            f'<div class="cycle-close">{last.reasons}{_sign_html(name[len("cycles-") :])}'
+            "</div></div></div>"
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -690,11 +796,13 @@ def _drug_css(count: int) -> str:
     return "\n".join(rules)
 
 
-def _page_css(schedule: Schedule, head: Header, generated: str) -> str:
+def _page_css(
+    schedule: Schedule, head: Header, generated: str, sheets: Sequence[Sequence[_CycleBlock]]
+) -> str:
     """The printed pages' margins: patient, protocol, part and page number; the notice.
 
-    Each part is a named page (``cycle-2``, ``month-2026-01``) so that its top says which
-    cycle or month it shows; every text is a :func:`css_string`.
+    Each part is a named page (``cycles-2``, ``cycles-5-8``, ``month-2026-01``) so that its
+    top says which cycles or month it shows; every text is a :func:`css_string`.
     """
     identifier = schedule.patient.identifier
     who = f"patient {identifier}" if identifier else "patient: no identifier given"
@@ -713,11 +821,13 @@ def _page_css(schedule: Schedule, head: Header, generated: str) -> str:
             f"{_long_date(schedule.end)}",
         ),
     ]
-    for cycle in schedule.cycle_numbers:
-        first, last = schedule.cycle_window(cycle)
+    for sheet in sheets:
+        first, last = sheet[0], sheet[-1]
+        which = f"cycle {first.cycle}" if first is last else f"cycles {first.cycle}-{last.cycle}"
         rules.append(
             _named_page(
-                f"cycle-{cycle}", f"cycle {cycle} · {_long_date(first)} to {_long_date(last)}"
+                _sheet_name(sheet),
+                f"{which} · {_long_date(first.first)} to {_long_date(last.last)}",
             )
         )
     for year, month in _months(*_span(schedule)):
@@ -919,7 +1029,9 @@ h1{margin-top:10px}
 table.order{font-size:9pt}
 table.order thead{display:table-header-group}
 table.order tr{break-inside:avoid}
-.cycle-block h2{margin-top:0}
+.cycle-block{margin:0}
+.cycle-block+.cycle-block{margin-top:2mm;padding-top:1mm;border-top:1px solid #aab3c2}
+table.dispense,table.order{margin:0}
 .cycle-block h3{break-after:avoid;margin:1mm 0 1.5mm;font-size:11pt}
 table caption{break-after:avoid;font-size:9pt;padding:1mm 0}
 table.dispense{font-size:8pt;break-inside:avoid}
@@ -985,6 +1097,7 @@ def to_html(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
     drug_index = {d.name: i for i, d in enumerate(schedule.protocol.drugs)}
     for admin in schedule.administrations:
         drug_index.setdefault(admin.drug, len(drug_index))
+    sheets = _order_blocks(schedule, drug_index)
     identifier = schedule.patient.identifier
     title = head.title + (f" - {identifier}" if identifier else "")
     return "\n".join(
@@ -996,12 +1109,12 @@ def to_html(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{escape(title)}</title>",
             f"<style>{_CSS}{_drug_css(len(drug_index))}\n"
-            f"{_page_css(schedule, head, generated)}\n</style>",
+            f"{_page_css(schedule, head, generated, sheets)}\n</style>",
             "</head>",
             "<body>",
             "<main>",
             _header_html(head, schedule),
-            _order_html(schedule, drug_index),
+            _order_html(sheets),
             _calendar_html(schedule, drug_index),
             f'<footer class="foot"><p><strong>Verify before use.</strong> '
             f"{escape(head.notice)}</p></footer>",

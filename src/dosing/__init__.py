@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         RoundingPolicy,
         VialBanding,
         compute_dose,
+        parse_rounding,
     )
     from dosing.errors import (
         ChoiceError,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         ScheduleError,
         UnknownProtocolError,
     )
+    from dosing.export.document import ScheduleDocument
     from dosing.notation import format_amount
     from dosing.patient import Patient
     from dosing.protocol import (
@@ -103,6 +105,7 @@ _LAZY = {
     "RoundingError": "dosing.errors",
     "RoundingPolicy": "dosing.dose",
     "Schedule": "dosing.schedule",
+    "ScheduleDocument": "dosing.export.document",
     "ScheduleError": "dosing.errors",
     "TreatmentDay": "dosing.schedule",
     "UnknownProtocolError": "dosing.errors",
@@ -125,6 +128,7 @@ _LAZY = {
     "parse_date": "dosing.schedule",
     "parse_length": "dosing.units",
     "parse_mass": "dosing.units",
+    "parse_rounding": "dosing.dose",
     "protocol_json_schema": "dosing.protocol",
     "registry": "dosing.units",
     "resolve_choices": "dosing.protocol",
@@ -169,6 +173,7 @@ __all__ = [
     "RoundingError",
     "RoundingPolicy",
     "Schedule",
+    "ScheduleDocument",
     "ScheduleError",
     "TreatmentDay",
     "UnknownProtocolError",
@@ -191,6 +196,7 @@ __all__ = [
     "parse_date",
     "parse_length",
     "parse_mass",
+    "parse_rounding",
     "protocol_json_schema",
     "registry",
     "resolve_choices",

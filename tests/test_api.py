@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pandas
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dosing
 from dosing._cli import main
 from dosing.dose import NearestIncrement, OralStrengths, RoundingPolicy, VialBanding
 from dosing.errors import RoundingError
+from tests.conftest import FUZZ_EXAMPLES
 
 TODAY = dt.date(2026, 1, 1)
 PATIENT = ["--height", "175cm", "--weight", "80kg", "--start", "2026-01-05", "--cycles", "1"]
@@ -268,6 +271,32 @@ def test_a_policy_class_parses_only_its_own_form() -> None:
         VialBanding.parse("nearest:10")
     with pytest.raises(RoundingError, match=r"^dose rounding must be"):
         RoundingPolicy.parse("bands:10", field="dose rounding")
+
+
+@pytest.mark.fuzz
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(
+    spec=st.one_of(
+        st.text(max_size=40),
+        st.from_regex(
+            r"(nearest|vials|strengths|bands):[0-9.,e\-]{0,12}(@[0-9.]{0,5}%?)?(,max=-?[0-9]{0,4})?",
+            fullmatch=True,
+        ),
+        st.integers(),
+        st.none(),
+    ),
+    kind=st.sampled_from([RoundingPolicy, NearestIncrement, OralStrengths, VialBanding]),
+)
+def test_any_rounding_text_gives_a_policy_or_a_rounding_error(
+    spec: object, kind: type[RoundingPolicy]
+) -> None:
+    """RoundingPolicy.parse returns a policy of the class asked for, or raises RoundingError."""
+    try:
+        policy = kind.parse(spec)  # type: ignore[arg-type]
+    except RoundingError:
+        return
+    assert isinstance(policy, kind)
+    assert 0 < policy.tolerance <= 0.25
 
 
 def test_a_policy_of_ones_own_derives_from_rounding_policy() -> None:

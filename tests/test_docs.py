@@ -69,6 +69,7 @@ def test_public_api_is_pinned() -> None:
         "Basis",
         "ChoiceError",
         "DateError",
+        "DocumentError",
         "Dose",
         "DoseRule",
         "DosingError",

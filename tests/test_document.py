@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,6 @@ import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import dosing
 from dosing._cli import main
@@ -26,6 +26,7 @@ from dosing.export.document import ScheduleDocument, document_json_schema
 from dosing.export.table import to_json, to_json_data
 from dosing.strategies import patients, protocols
 from dosing.trace import Event
+from tests.conftest import FUZZ_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 1, 1)
@@ -265,17 +266,33 @@ def test_schema_command_takes_one_format_at_a_time(capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize(
-    ("path", "value"),
+    ("path", "value", "message"),
     [
-        (("patient", "height", "unit"), "in"),
-        (("format",), "dosing-schedule/2"),
-        (("bsa", "value"), "1.97"),
-        (("administrations", 0, "colour"), "red"),
-        (("administrations", 1, "events", 0, "kind"), "unknown"),
+        (("patient", "height", "unit"), "in", "patient.height.unit must be 'cm', got 'in'"),
+        (
+            ("format",),
+            "dosing-schedule/2",
+            "format must be 'dosing-schedule/1', got 'dosing-schedule/2' - "
+            "this library reads version 1",
+        ),
+        (("bsa", "value"), "1.97", "bsa.value must be a valid number, got '1.97'"),
+        (
+            ("administrations", 0, "colour"),
+            "red",
+            "administrations.0.colour must be absent (no such key in dosing-schedule/1), got 'red'",
+        ),
+        (
+            ("administrations", 1, "events", 0, "kind"),
+            "unknown",
+            "administrations.1.events.0.kind must be one of 'bsa_capped', 'delayed', "
+            "'dose_level', 'held', 'maximum_dose', 'not_dispensable', 'older_patient_dose', "
+            "'premedication_needed', 'renal_starting_dose', 'reweighed', 'rounded', "
+            "'rounding_impossible', 'rounding_refused', 'step_up', got 'unknown'",
+        ),
     ],
 )
 def test_a_changed_document_is_refused_by_schema_and_model(
-    path: tuple[str | int, ...], value: object
+    path: tuple[str | int, ...], value: object, message: str
 ) -> None:
     """A wrong unit, another version, a string for a number, an unknown key or event: both refuse."""
     data = to_json_data(SPECIAL["D-KRd"], generated_at=MOMENT)
@@ -285,8 +302,79 @@ def test_a_changed_document_is_refused_by_schema_and_model(
     node[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         VALIDATOR.validate(data)
-    with pytest.raises(ValidationError):
+    with pytest.raises(dosing.DocumentError) as caught:
         ScheduleDocument.model_validate_json(json.dumps(data))
+    assert str(caught.value) == message
+    assert path[: len(caught.value.details[0]["loc"])] == caught.value.details[0]["loc"]
+    with pytest.raises(dosing.DocumentError, match=re.escape(message)):
+        ScheduleDocument.model_validate(json.loads(json.dumps(data)))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "document must be valid JSON, got EOF while parsing an object at line 1 column 1"),
+        ("[]", "document must be an object, got []"),
+        (
+            '{"format": "dosing-schedule/1"}',
+            "notice must be present, got nothing - 15 more problems are in the error's details",
+        ),
+    ],
+)
+def test_text_that_is_no_document_is_one_dosing_error(text: str, message: str) -> None:
+    """Malformed JSON, another shape or missing keys give one DocumentError naming the first."""
+    with pytest.raises(dosing.DocumentError) as caught:
+        ScheduleDocument.model_validate_json(text)
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ValueError)
+
+
+def test_data_that_is_not_json_is_refused() -> None:
+    """model_validate reads JSON data; a Python object JSON cannot hold is one DocumentError."""
+    with pytest.raises(dosing.DocumentError, match=r"^document must be JSON data"):
+        ScheduleDocument.model_validate({"generated": MOMENT})
+
+
+def _json_values() -> st.SearchStrategy[Any]:
+    return st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(10**6), 10**6)
+        | st.floats(allow_nan=False)
+        | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=8), children, max_size=3)
+        ),
+        max_leaves=8,
+    )
+
+
+@pytest.mark.fuzz
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(data=st.data(), value=_json_values())
+def test_any_edited_document_is_read_or_refused_with_a_dosing_error(
+    data: st.DataObject, value: object
+) -> None:
+    """Any value at any place of a document gives a document or a DocumentError, nothing else."""
+    document = to_json_data(SPECIAL["amended"], generated_at=MOMENT)
+    node: Any = document
+    while isinstance(node, dict | list) and node and data.draw(st.booleans()):
+        key = data.draw(
+            st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
+        )
+        if not isinstance(node[key], dict | list):
+            break
+        node = node[key]
+    if isinstance(node, dict):
+        node[data.draw(st.sampled_from([*sorted(node), "extra"]))] = value
+    elif node:
+        node[data.draw(st.integers(0, len(node) - 1))] = value
+    try:
+        read = ScheduleDocument.model_validate_json(json.dumps(document))
+    except dosing.DocumentError:
+        return
+    assert json.loads(read.model_dump_json()) == document
 
 
 @settings(max_examples=25, deadline=None)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from dosing.errors import (
         ChoiceError,
         DateError,
+        DocumentError,
         DosingError,
         FormatError,
         ImmutableError,
@@ -88,6 +89,7 @@ _LAZY = {
     "Basis": "dosing.dose",
     "ChoiceError": "dosing.errors",
     "DateError": "dosing.errors",
+    "DocumentError": "dosing.errors",
     "Dose": "dosing.dose",
     "DoseRule": "dosing.dose",
     "DosingError": "dosing.errors",
@@ -156,6 +158,7 @@ __all__ = [
     "Basis",
     "ChoiceError",
     "DateError",
+    "DocumentError",
     "Dose",
     "DoseRule",
     "DosingError",

@@ -37,13 +37,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import typing
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from dosing import course, trace
 from dosing.bsa import BSAFormula, WeightPolicy
+from dosing.errors import DocumentError
 
 if TYPE_CHECKING:
     from dosing.schedule import Schedule
@@ -351,13 +353,80 @@ class ScheduleDocument(_Part):
     totals: tuple[DrugTotalData, ...]
 
     @classmethod
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, **kwargs: Any
+    ) -> ScheduleDocument:
+        """Read a document from JSON text; anything else is a :class:`~dosing.DocumentError`.
+
+        >>> ScheduleDocument.model_validate_json('{"format": "dosing-schedule/2"}')
+        Traceback (most recent call last):
+          ...
+        dosing.errors.DocumentError: format must be 'dosing-schedule/1', got 'dosing-schedule/2' - this library reads version 1; 16 more problems are in the error's details
+        """
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as err:
+            raise _document_error(err) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> ScheduleDocument:
+        """Read a document from JSON data as ``json.load`` gives it, as the JSON text is read.
+
+        A document is JSON: dates are ISO strings, lists stand for tuples, and a number is
+        never a string, so the data is read exactly as :meth:`model_validate_json` reads it.
+        """
+        try:
+            text = json.dumps(obj, allow_nan=False)
+        except (TypeError, ValueError):
+            raise DocumentError(
+                "document", "JSON data (as json.load gives it)", type(obj).__name__
+            ) from None
+        return cls.model_validate_json(text, **kwargs)
+
+    @classmethod
     def from_schedule(
         cls, schedule: Schedule, *, generated_at: dt.datetime | None = None
     ) -> ScheduleDocument:
         """The document :func:`~dosing.export.table.to_json` writes for ``schedule``, read back."""
-        from dosing.export.table import to_json
+        from dosing.export.table import to_json_data
 
-        return cls.model_validate_json(to_json(schedule, generated_at=generated_at))
+        return cls.model_validate(to_json_data(schedule, generated_at=generated_at))
+
+
+def _document_error(error: ValidationError) -> DocumentError:
+    """The first of pydantic's problems as a DosingError; all of them in ``details``."""
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"]) or "document"
+    kind, text = first["type"], first["msg"]
+    got: object = repr(first.get("input"))
+    if kind == "missing":
+        constraint, got = "present", "nothing"
+    elif kind == "extra_forbidden":
+        constraint = "absent (no such key in dosing-schedule/1)"
+    elif kind in {"union_tag_invalid", "union_tag_not_found"}:
+        context = first.get("ctx", {})
+        where += "." + str(context.get("discriminator", "kind")).strip("'")
+        constraint = f"one of {context.get('expected_tags', 'the known kinds')}"
+        got = repr(context["tag"]) if "tag" in context else "nothing"
+    elif kind == "json_invalid":
+        where, constraint = "document", "valid JSON"
+        got = text.removeprefix("Invalid JSON: ")
+    else:
+        constraint = text[0].lower() + text[1:]
+        constraint = constraint.removeprefix("input should be ").removeprefix("value error, ")
+    more = len(problems) - 1
+    hints = []
+    if first["loc"] == ("format",):
+        hints.append("this library reads version 1")
+    if more:
+        noun = "problem is" if more == 1 else "problems are"
+        hints.append(f"{more} more {noun} in the error's details")
+    shown = str(got)
+    shown = shown if len(shown) <= 100 else shown[:97] + "..."
+    result = DocumentError(where, constraint, shown, "; ".join(hints))
+    result.details = tuple(dict(p) for p in problems)
+    return result
 
 
 def document_json_schema() -> dict[str, Any]:

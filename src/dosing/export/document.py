@@ -12,8 +12,11 @@ Measurements are objects of a number and its unit - ``{"value": 175.0, "unit": "
 the patient's height, weight and serum creatinine, the BSA, the creatinine clearance, and
 each dose's calculated value, rate and the measurement the rate was multiplied by. Each
 unit is fixed by the schema and written as UCUM writes it, in ASCII, as protocol files do:
-``cm``, ``kg``, ``mg/dL``, ``m2``, ``mL/min``, ``mg``; a rate in ``mg/m2``, ``mg/kg`` or ``mg``. An administration's dose to give is also a plain number
-beside its unit (``"dose": 110.4, "unit": "mg"``), like the CSV's columns.
+``cm``, ``kg``, ``mg/dL``, ``m2``, ``mL/min``, ``mg``; a rate in ``mg/m2``, ``mg/kg`` or
+``mg``. An administration's dose to give is also a plain number beside its unit (``"dose":
+110.4, "unit": "mg"``), like the CSV's columns. Reading is strict: a number is never a
+string that looks like one, and anything that is not such a document raises
+:class:`~dosing.errors.DocumentError`.
 
 The model is built from the same trace events (:mod:`dosing.trace`) and course amendments
 (:mod:`dosing.course`) the schedule holds, so a new event kind is in the document's schema
@@ -51,10 +54,27 @@ if TYPE_CHECKING:
     from dosing.schedule import Schedule
 
 __all__ = [
+    "AdministrationData",
+    "BSAData",
     "Centimetres",
+    "ChoiceData",
+    "CourseData",
+    "CyclesData",
+    "DrugTotalData",
+    "HeldAdministration",
     "Kilograms",
     "Milligrams",
+    "MilligramsPerDecilitre",
+    "MillilitresPerMinute",
+    "PatientData",
+    "PremedicationDay",
+    "ProtocolData",
+    "Rate",
+    "RenalData",
     "ScheduleDocument",
+    "SourceData",
+    "SquareMetres",
+    "StartingDose",
     "document_json_schema",
 ]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -338,10 +339,12 @@ def test_any_identifier_gives_exports_without_control_characters(identifier: str
         dosing.get_protocol("Kd-weekly"), patient, "2026-01-05", cycles=1, today=TODAY
     )
     moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    for fmt in ("table", "csv", "md", "json", "html", "ics"):
+    for fmt in ("table", "csv", "md", "json", "html", "ics", "fhir"):
         data = render(schedule, fmt, generated_at=moment)
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         assert not NEVER_SHOWN.search(text.replace("\r\n", "\n")), fmt
+        if fmt == "fhir":
+            Bundle.model_validate_json(text)
         if fmt == "csv":
             body = [line for line in text.split("\r\n") if line and not line.startswith("#")]
             assert len(body) == 1 + len(schedule.administrations)

@@ -12,7 +12,7 @@ import dosing
 import dosing.strategies  # registers the strategies
 from dosing.dose import NearestIncrement, OralStrengths, RoundingPolicy, VialBanding
 
-BUILTIN = {"D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD"}
+BUILTIN = {p.id for p in dosing.builtin_protocols()}
 
 
 @settings(max_examples=30)

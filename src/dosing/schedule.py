@@ -32,7 +32,7 @@ from dosing._text import abbreviated
 from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
 from dosing.course import Amendment
 from dosing.course import apply as apply_amendments
-from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
+from dosing.dose import Basis, Dose, RoundingPolicy, dose_from_measure
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.notation import REPORTING, format_amount
 from dosing.plan import (
@@ -385,8 +385,13 @@ class Schedule:
         return None
 
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
-        """First and last date of ``cycle`` (day 1 to the cycle's last day, delays included)."""
-        return self.date_of(cycle, 1), self.date_of(cycle, self.protocol.cycle_length_days)
+        """First and last date of ``cycle``, delays included.
+
+        A cycle runs from day 1 to its last day; cycle 1 from its earliest day when a
+        protocol gives day 0 or negative days.
+        """
+        first = self.protocol.earliest_day() if cycle == 1 else 1
+        return self.date_of(cycle, first), self.date_of(cycle, self.protocol.cycle_length_days)
 
     def by_day(self) -> tuple[TreatmentDay, ...]:
         """Administrations grouped by date."""
@@ -629,7 +634,7 @@ def build_schedule(
             )
     function = assess(patient, on=first_day, weight_policy=clearance_weight)
     decisions = decide(protocol, function, resolved, table=renal_table)
-    plan = build_plan(protocol, resolved, cycles=count)
+    base = plan = build_plan(protocol, resolved, cycles=count)
     plan = with_renal_starting_doses(
         plan,
         {
@@ -650,17 +655,30 @@ def build_schedule(
         raise ScheduleError(
             "course_id", "2 to 64 letters, digits, '-', '_' or '.'", repr(course_id)
         )
-    gaps = premedication_gaps(plan)
+    gaps = (
+        protocol.memo(
+            ("gaps", count, tuple(sorted(resolved.items()))), lambda: premedication_gaps(base)
+        )
+        if plan is base  # the shared plan of the protocol, choices and cycles: gaps kept with it
+        else premedication_gaps(plan)
+    )
     bsa = patient.bsa(formula).magnitude
     weight = patient.weight.magnitude
     height = patient.height.magnitude
     strengths = {d.name: d.strengths for d in protocol.drugs}
-    doses: dict[tuple[str, DoseRule, float | None], Dose] = {}
+    # Doses are worked out once per drug, rule object (shared by the plan) and measurement.
+    doses: dict[tuple[str, int, float | None], Dose] = {}
     length = protocol.cycle_length_days
     origin = first_day - dt.timedelta(days=(plan.first_cycle - 1) * length)
+    dates: dict[tuple[int, int, int], dt.date] = {}
 
     def date_of(cycle: int, day: int, shift: int) -> dt.date:
-        return dose_date(origin, length, cycle, day, protocol.anchor_day) + dt.timedelta(days=shift)
+        found = dates.get((cycle, day, shift))
+        if found is None:
+            found = dates[(cycle, day, shift)] = dose_date(
+                origin, length, cycle, day, protocol.anchor_day
+            ) + dt.timedelta(days=shift)
+        return found
 
     administrations: list[Administration] = []
     premedication: list[PremedicationDay] = []
@@ -677,7 +695,7 @@ def build_schedule(
             if rule.basis is Basis.PER_KG
             else None
         )
-        key = (planned.drug, rule, measure)
+        key = (planned.drug, id(rule), measure)
         dose = doses.get(key)
         if dose is None:
             dose = doses[key] = dose_from_measure(
@@ -705,7 +723,8 @@ def build_schedule(
             replace(a, events=(*a.events, about[a.drug])) if a.drug in about else a
             for a in administrations
         ]
-    administrations.sort(key=lambda a: a.date)  # stable: day and drug order within a date
+    # No sort is needed: the plan runs in cycle and day order, and delays only ever add to the
+    # days after their point, so the dates already run forward.
     held = tuple(
         HeldAdministration(
             date_of(d.cycle, d.day, plan.shift(d.cycle, d.day)), d.cycle, d.day, d.drug, d.route, e

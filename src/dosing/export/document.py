@@ -58,8 +58,11 @@ __all__ = [
     "BSAData",
     "Centimetres",
     "ChoiceData",
+    "CodingData",
     "CourseData",
     "CyclesData",
+    "DrugCodesData",
+    "DrugData",
     "DrugTotalData",
     "HeldAdministration",
     "Kilograms",
@@ -71,6 +74,7 @@ __all__ = [
     "ProtocolData",
     "Rate",
     "RenalData",
+    "RouteCodesData",
     "ScheduleDocument",
     "SourceData",
     "SquareMetres",
@@ -255,6 +259,41 @@ class SourceData(_Part):
     citation: str
 
 
+class CodingData(_Part):
+    """One code in one code system, with its display text (a FHIR ``Coding``)."""
+
+    system: str
+    code: str
+    display: str
+
+
+class RouteCodesData(_Part):
+    """A route's SNOMED CT and EDQM Standard Terms codes, and where they were found."""
+
+    text: str
+    snomed: CodingData
+    edqm: CodingData
+    citation: str
+
+
+class DrugCodesData(_Part):
+    """A drug's own codes as its protocol file gives them, and where they were found."""
+
+    rxnorm: str | None
+    atc: str | None
+    citation: str
+
+
+class DrugData(_Part):
+    """A protocol drug's identity: name, route, product, and the codes of both."""
+
+    name: str
+    route: str
+    product: str | None
+    codes: DrugCodesData | None = Field(description="Null when the protocol file gives none.")
+    route_codes: RouteCodesData
+
+
 class ProtocolData(_Part):
     """The protocol the schedule follows, and where it was loaded from."""
 
@@ -262,9 +301,11 @@ class ProtocolData(_Part):
     name: str
     setting: str
     cycle_length_days: int
+    anchor_day: int = Field(description="The day of cycle 1 that the start date names.")
     origin: str
     sources: tuple[SourceData, ...]
     notes: tuple[str, ...]
+    drugs: tuple[DrugData, ...]
 
 
 class ChoiceData(_Part):

@@ -30,12 +30,16 @@ import io
 import json
 import re
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from dosing._text import json_text, message, multi_line, one_line, spreadsheet_text
+from dosing.codes import ROUTES
 from dosing.dose import Basis
 from dosing.export._common import COLUMNS, Row, generated_text, header, rows
 from dosing.schedule import Schedule
+
+if TYPE_CHECKING:
+    from dosing.protocol import Drug
 
 __all__ = [
     "SCHEDULE_FORMAT",
@@ -204,9 +208,11 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             "name": p.name,
             "setting": p.setting,
             "cycle_length_days": p.cycle_length_days,
+            "anchor_day": p.anchor_day,
             "origin": p.origin,
             "sources": [{"tag": s.tag, "citation": s.citation} for s in p.sources],
             "notes": list(p.notes),
+            "drugs": [_drug_data(d) for d in p.drugs],
         },
         "choices": {
             c.drug: {
@@ -289,6 +295,21 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
 #: has none), as UCUM writes them.
 _RATE_UNITS: Final = {Basis.PER_M2: "mg/m2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
 _MEASURE_UNITS: Final = {Basis.PER_M2: "m2", Basis.PER_KG: "kg"}
+
+
+def _drug_data(drug: Drug) -> dict[str, Any]:
+    """A protocol drug's identity as JSON data: name, route, and the standard codes of both.
+
+    ``codes`` is ``null`` when the protocol file gives none: no code is guessed.
+    """
+    codes = drug.codes
+    return {
+        "name": drug.name,
+        "route": drug.route,
+        "product": drug.product,
+        "codes": None if codes is None else codes.model_dump(mode="json"),
+        "route_codes": ROUTES[drug.route].as_dict(),
+    }
 
 
 def _renal_data(schedule: Schedule) -> dict[str, Any]:

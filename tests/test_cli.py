@@ -191,7 +191,9 @@ def test_calendar_json_has_the_documented_shape(capsys: pytest.CaptureFixture[st
             "unit": "mg",
             "route": "IV",
             "basis": "56 mg/m² × 1.972 m² (Mosteller)",
-            "calculated_mg": 110.433489,
+            "calculated": {"value": 110.433489, "unit": "mg"},
+            "rate": {"value": 56.0, "unit": "mg/m2"},
+            "measure": {"value": 1.972, "unit": "m2"},
             "step_up": False,
             "reason": "",
             "events": [],
@@ -366,7 +368,12 @@ def test_choose_and_bsa_formula_appear_in_the_output(capsys: pytest.CaptureFixtu
     data = json.loads(out)
     assert data["choices"]["carfilzomib"]["default"] is False
     # DuBois: 0.007184 x 175^0.725 x 80^0.425 = 1.95606 m2
-    assert data["bsa"] == {"value_m2": 1.9561, "formula": "dubois", "formula_is_default": False}
+    assert data["bsa"] == {
+        "value": 1.9561,
+        "unit": "m2",
+        "formula": "dubois",
+        "formula_is_default": False,
+    }
     targets = {
         a["basis"]
         for a in data["administrations"]

@@ -372,12 +372,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the protocol (or course) file format",
+        help="print the JSON Schema of protocol files, course files or the JSON document",
         formatter_class=_formatter,
-        description="Print the JSON Schema (draft 2020-12) of protocol files, or with --course of course files.",
-        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json",
+        description="Print the JSON Schema (draft 2020-12) of protocol files, with --course of course\n"
+        "files, or with --document of the JSON schedule document (calendar -o FILE.json).",
+        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json\n"
+        "  dosing schema --document > schedule.schema.json",
     )
-    p.add_argument("--course", action="store_true", help="the course file format instead")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--course", action="store_true", help="the course file format instead")
+    which.add_argument("--document", action="store_true", help="the JSON schedule document instead")
     p.set_defaults(run=_cmd_schema)
 
     p = sub.add_parser(
@@ -989,6 +993,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
         from dosing.course import course_json_schema
 
         schema = course_json_schema()
+    elif args.document:
+        from dosing.export.document import document_json_schema
+
+        schema = document_json_schema()
     else:
         from dosing.protocol import protocol_json_schema
 

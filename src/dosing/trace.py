@@ -356,11 +356,7 @@ class HeldDose(Event):
 
 @dataclass(frozen=True, slots=True)
 class ClinicClosed(Event):
-    """The dose falls on a date the clinic gave as closed; it was not moved.
-
-    >>> str(ClinicClosed("2026-12-25", "Fri"))
-    'clinic closed on Fri 2026-12-25: dose not moved - give it elsewhere or record a delay'
-    """
+    """The dose falls on a date the clinic gave as closed; it was not moved."""
 
     kind: ClassVar[str] = "clinic_closed"
     flag: ClassVar[str] = "closed"

@@ -1224,32 +1224,31 @@ def test_combined_outputs_are_byte_identical_on_rerun(tmp_path):
 
 
 def test_the_combined_rows_follow_columns_added_to_the_table(monkeypatch):
-    """A weekday after the date and a column of another kind come out cell for cell, as row() gives them."""
-    assert dosing.cohort._PLAIN  # the table's columns today: the quick way, checked above
+    """A column added to the table comes out cell for cell, as row() gives it, after the weekday."""
     from dosing import cohort
 
+    assert cohort._PLAIN  # the table's columns today take the quick way ...
+    schedule = _expected_schedule("175cm", "80kg", identifier="P1")
+    quick = cohort._patient_csv("P1", schedule, cohort._Encoder())
     real_row = cohort.row
-    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
     class Wider:
         def __init__(self, admin: dosing.Administration) -> None:
             self.admin = admin
 
         def cells(self) -> tuple[object, ...]:
-            date, *rest = real_row(self.admin).cells()
             extra = f"#{self.admin.drug[:3]} {self.admin.day}"  # varies by drug and day
-            return (date, names[self.admin.date.weekday()], *rest, extra)
+            return (*real_row(self.admin).cells(), extra)
 
-    columns = ("date", "weekday", *dosing.export._common.COLUMNS[1:], "note")
+    monkeypatch.setattr(cohort, "_PLAIN", False)  # ... which the cell-by-cell way must match
+    assert cohort._patient_csv("P1", schedule, cohort._Encoder()) == quick
     monkeypatch.setattr(cohort, "row", Wider)
-    monkeypatch.setattr(cohort, "_RUNS", cohort._runs(columns))
-    monkeypatch.setattr(cohort, "_PLAIN", False)
-    schedule = _expected_schedule("175cm", "80kg", identifier="P1")
+    monkeypatch.setattr(cohort, "_RUNS", cohort._runs((*dosing.export._common.COLUMNS, "note")))
     text = cohort._patient_csv("P1", schedule, cohort._Encoder())
     table = list(csv.reader(io.StringIO(text)))
     expected = [
         ["P1", "D-KRd", *(str(c) for c in Wider(a).cells())] for a in schedule.administrations
     ]
     assert table == expected
-    assert table[0][3] == names[schedule.start.weekday()]
+    assert table[0][2:4] == [START, _WEEKDAY[dt.date.fromisoformat(START).weekday()]]
     assert table[1][-1] == "#car 1"

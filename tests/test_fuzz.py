@@ -263,6 +263,55 @@ def test_build_schedule_never_gives_anything_but_a_schedule_or_a_dosing_error(
     assert all(a.dose.final_mg > 0 for a in schedule.administrations)
 
 
+_KRD = dosing.build_schedule(
+    dosing.get_protocol("KRd"),
+    dosing.Patient(height="175 cm", weight="80 kg"),
+    "2026-01-05",
+    cycles=1,
+    today=TODAY,
+)
+
+
+@settings(deadline=None)
+@given(
+    st.one_of(
+        st.lists(
+            st.one_of(
+                st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1)),
+                st.dates(dt.date(2025, 12, 1), dt.date(2026, 3, 1)).map(dt.date.isoformat),
+                st.text(max_size=12),
+                st.integers(),
+                st.none(),
+            ),
+            max_size=6,
+        ),
+        st.text(max_size=12),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_closure_dates_give_the_same_doses_or_a_dosing_error(closed: object) -> None:
+    """Any closure list gives the schedule without closures, every dose on a closed date
+    marked, or a DosingError - never anything else, and never a moved dose."""
+    try:
+        schedule = dosing.build_schedule(
+            _KRD.protocol,
+            _KRD.patient,
+            "2026-01-05",
+            cycles=1,
+            closed=closed,
+            today=TODAY,  # type: ignore[arg-type]
+        )
+    except dosing.DosingError:
+        return
+    assert [(a.date, a.drug, a.dose) for a in schedule.administrations] == [
+        (a.date, a.drug, a.dose) for a in _KRD.administrations
+    ]
+    for admin in schedule.administrations:
+        assert ("closed" in [e.flag for e in admin.events]) == (admin.date in schedule.closed)
+    assert render(schedule, "html")
+
+
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     dose=st.builds("{} {}".format, st.floats(1e-4, 2e4), st.sampled_from(["mg", "mg/m2", "mg/kg"])),

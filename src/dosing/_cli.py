@@ -312,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(whole capsules/tablets, any number; add ,max=N to allow at most N) (repeatable)",
     )
     p.add_argument(
+        "--closed",
+        action="append",
+        default=[],
+        metavar="YYYY-MM-DD[,...]",
+        help="a date the clinic is closed (repeatable, or a comma list): no dose is moved, "
+        "every dose on it is flagged in every output",
+    )
+    p.add_argument(
         "--format", choices=list(REGISTRY), help="output format (default: from -o, else table)"
     )
     p.add_argument(
@@ -364,12 +372,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the protocol (or course) file format",
+        help="print the JSON Schema of protocol files, course files or the JSON document",
         formatter_class=_formatter,
-        description="Print the JSON Schema (draft 2020-12) of protocol files, or with --course of course files.",
-        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json",
+        description="Print the JSON Schema (draft 2020-12) of protocol files, with --course of course\n"
+        "files, or with --document of the JSON schedule document (calendar -o FILE.json).",
+        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json\n"
+        "  dosing schema --document > schedule.schema.json",
     )
-    p.add_argument("--course", action="store_true", help="the course file format instead")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--course", action="store_true", help="the course file format instead")
+    which.add_argument("--document", action="store_true", help="the JSON schedule document instead")
     p.set_defaults(run=_cmd_schema)
 
     p = sub.add_parser(
@@ -725,6 +737,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
             renal_table=args.renal_table,
             clearance_weight=args.clearance_weight,
             amendments=new,
+            closed=_closed(args.closed),
         )
     files = [*args.protocol_file, *([course.protocol_file] if course.protocol_file else [])]
     protocol = get_protocol(course.protocol, extra=_extra_protocols(files, course.protocol))
@@ -743,6 +756,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
         clearance_weight=course.clearance_weight,
         amendments=course.amendments,
         course_id=course.course_id,
+        closed=_closed(args.closed),
     )
     if args.save_course is not None:
         from dosing._files import write_atomic
@@ -764,6 +778,14 @@ _CALENDAR_REQUIRED = (
     ("weight", "--weight"),
     ("start", "--start"),
 )
+
+
+def _closed(items: Sequence[str]) -> list[dt.date]:
+    """The --closed dates: each option one date or a comma list."""
+    from dosing.schedule import parse_date
+
+    return [parse_date(part, field="--closed") for item in items for part in item.split(",")]
+
 
 _PATIENT_FLAGS = (
     ("height", "--height"),
@@ -996,6 +1018,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
         from dosing.course import course_json_schema
 
         schema = course_json_schema()
+    elif args.document:
+        from dosing.export.document import document_json_schema
+
+        schema = document_json_schema()
     else:
         from dosing.protocol import protocol_json_schema
 

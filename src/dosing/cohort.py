@@ -558,9 +558,16 @@ _RUNS: Final = _runs(COLUMNS)
 
 #: Whether the table's columns are the date, cycle and day, then only dose columns: the
 #: combined CSV then takes the quickest way (:func:`_patient_csv`).
-_PLAIN: Final = _RUNS[0] == ("day", (("date", 0), ("cycle", 1), ("day", 2))) and [
-    kind for kind, _ in _RUNS
-] == ["day", "dose"]
+#: Whether the table's columns are the date, perhaps the weekday, the cycle and the day,
+#: then only dose columns: the combined CSV then takes the quickest way (_patient_csv).
+_PLAIN: Final = [kind for kind, _ in _RUNS] == ["day", "dose"] and [c for c, _ in _RUNS[0][1]] in (
+    ["date", "cycle", "day"],
+    ["date", "weekday", "cycle", "day"],
+)
+#: The weekday column's index, if the table has one.
+_WEEKDAY: Final = dict(_RUNS[0][1]).get("weekday")
+#: Where the cells that are the same for every dose of one rule begin.
+_DRUG_COLUMN: Final = COLUMNS.index("drug")
 
 
 def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
@@ -569,9 +576,9 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
     The cells of each distinct dose (dose, basis, calculated, reason) are made once per
     patient by :func:`dosing.export._common.row` and made safe by :func:`csv_cell`, exactly
     as :func:`dosing.export.table.write_csv_rows` writes them; each line then adds its own
-    date, cycle and day. Should the table have other columns (a weekday), each is made the
-    same way: once per day of the week, once per dose, or - for a column of another kind -
-    for every administration.
+    date, weekday, cycle and day (the weekday's text made once per day of the week). Should
+    the table gain other columns, each is made the same way: once per day, once per dose,
+    or - for a column of another kind - for every administration.
     """
     prefix = encode((identifier, schedule.protocol.id), first=True)
     doses: dict[tuple[int, tuple[object, ...], str, str], str] = {}
@@ -583,14 +590,20 @@ def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
             dose = (id(admin.dose), admin.events, admin.drug, admin.route)
             tail = doses.get(dose)
             if tail is None:
-                tail = doses[dose] = encode(row(admin).cells()[3:])
+                tail = doses[dose] = encode(row(admin).cells()[_DRUG_COLUMN:])
             cycle = known.get(("cycle", admin.cycle))
             if cycle is None:
                 cycle = known[("cycle", admin.cycle)] = encode((admin.cycle,))
             day = known.get(("day", admin.day))
             if day is None:
                 day = known[("day", admin.day)] = encode((admin.day,))
-            append(f"{prefix},{admin.date.isoformat()},{cycle},{day},{tail}\r\n")
+            date = admin.date.isoformat()
+            if _WEEKDAY is not None:
+                weekday = known.get(("weekday", admin.date.weekday()))
+                if weekday is None:
+                    weekday = _day_cell(admin, "weekday", _WEEKDAY, known, encode)
+                date = f"{date},{weekday}"
+            append(f"{prefix},{date},{cycle},{day},{tail}\r\n")
         return "".join(out)
     for admin in schedule.administrations:
         cells: tuple[object, ...] | None = None
@@ -671,7 +684,7 @@ def write_cohort_csv(
     ...                  protocol=krd, cycles=1)
     CohortSummary(patients=1, administrations=31, rejected=0)
     >>> print([line for line in out.getvalue().splitlines() if not line.startswith("#")][1])
-    '=HYPERLINK(1),KRd,2026-01-05,1,1,carfilzomib,39.4,mg,IV,20 mg/m² × 1.972 m² (Mosteller),...
+    '=HYPERLINK(1),KRd,2026-01-05,Mon,1,1,carfilzomib,39.4,mg,IV,20 mg/m² × 1.972 m² (Mosteller),...
     """
     if columns is None:
         columns = results.columns if isinstance(results, CohortResults) else ()

@@ -43,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dosing._text import abbreviated
 from dosing.dose import Basis, DoseRule
 from dosing.errors import (
     ChoiceError,
@@ -779,6 +780,20 @@ class Protocol(_Model):
     def origin(self) -> str:
         """Where the protocol was loaded from (a path, or ``builtin:ID``)."""
         return self._origin
+
+    def __repr__(self) -> str:
+        """The protocol on one short line: id, drugs, cycles and where it came from.
+
+        >>> from dosing.catalogue import get_protocol
+        >>> get_protocol("KRd")
+        <Protocol KRd: carfilzomib, lenalidomide, dexamethasone; 28-day cycles, 8 by default (builtin:KRd)>
+        """
+        names = [d.name for d in self.drugs]
+        drugs = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        return (
+            f"<Protocol {self.id}: {drugs}; {self.cycle_length_days}-day cycles, "
+            f"{self.cycles.default} by default ({abbreviated(self.origin, 40)})>"
+        )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with ``update``, a new protocol validated exactly like a loaded file.

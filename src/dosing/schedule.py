@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from dosing._frozen import immutable
+from dosing._text import abbreviated
 from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
 from dosing.course import Amendment
 from dosing.course import apply as apply_amendments
 from dosing.dose import Basis, Dose, RoundingPolicy, dose_from_measure
-from dosing.errors import DateError, ScheduleError
+from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.notation import REPORTING, format_amount
 from dosing.plan import (
     Plan,
@@ -43,15 +44,25 @@ from dosing.plan import (
 )
 from dosing.protocol import Protocol, ResolvedChoice, resolve_choices
 from dosing.renal import DEFAULT_TABLE, RenalDecision, RenalFunction, assess, decide
-from dosing.trace import Event, HeldDose, OlderPatientDose, PremedicationNeeded, StepUpDose
+from dosing.trace import (
+    ClinicClosed,
+    Event,
+    HeldDose,
+    OlderPatientDose,
+    PremedicationNeeded,
+    StepUpDose,
+)
 
 if TYPE_CHECKING:
+    import pandas
     import pint
 
     from dosing.patient import Patient
 
 __all__ = [
+    "RECORD_FIELDS",
     "VERIFICATION_NOTICE",
+    "WEEKDAYS",
     "Administration",
     "DrugTotal",
     "HeldAdministration",
@@ -68,6 +79,27 @@ VERIFICATION_NOTICE = (
     "For trained clinicians only: every dose and date must be verified against the protocol, "
     "the product labels and the patient before use."
 )
+
+#: The keys of :meth:`Schedule.to_records`, in order (the columns of :meth:`Schedule.to_pandas`).
+RECORD_FIELDS: Final = (
+    "date",
+    "weekday",
+    "cycle",
+    "day",
+    "drug",
+    "route",
+    "dose_mg",
+    "calculated_mg",
+    "basis",
+    "reason",
+    "event_kinds",
+)
+
+#: Weekday names as the records write them, Monday first (never the system's locale).
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: The most clinic closure dates one schedule takes.
+MAX_CLOSED_DATES = 400
 
 #: How far from today a start date may lie, in years: 10 back, 5 ahead.
 START_WINDOW_YEARS = (10, 5)
@@ -165,10 +197,29 @@ class Administration:
     dose: Dose
     events: tuple[Event, ...] = ()
 
+    def __repr__(self) -> str:
+        """``<Administration 2026-01-05 C1 D1 carfilzomib 39.4 mg IV [step-up]>``."""
+        flags = dict.fromkeys(e.flag for e in self.reasons)
+        shown = f" [{', '.join(flags)}]" if flags else ""
+        return (
+            f"<Administration {self.date.isoformat()} {self.label} {abbreviated(self.drug, 40)} "
+            f"{self.dose.text} {self.route}{shown}>"
+        )
+
     @property
     def label(self) -> str:
         """``C1 D8``."""
         return f"C{self.cycle} D{self.day}"
+
+    @property
+    def weekday(self) -> str:
+        """The day of the week, ``Mon`` to ``Sun``."""
+        return WEEKDAYS[self.date.weekday()]
+
+    @property
+    def on_weekend(self) -> bool:
+        """True on a Saturday or Sunday."""
+        return self.date.weekday() >= 5
 
     @property
     def mg(self) -> pint.Quantity[float]:
@@ -280,6 +331,35 @@ class Schedule:
     amendments: tuple[Amendment, ...] = ()
     course_id: str | None = None
     held: tuple[HeldAdministration, ...] = field(default=(), repr=False)
+    closed: tuple[dt.date, ...] = ()
+
+    def __repr__(self) -> str:
+        """The schedule on one short line: protocol, patient, cycles, start and size.
+
+        >>> import datetime as dt
+        >>> from dosing import Patient, get_protocol
+        >>> build_schedule(get_protocol("D-KRd"),
+        ...                Patient(height=175, weight=80, identifier="MRN 1"), "2026-01-05",
+        ...                today=dt.date(2026, 1, 1))
+        <Schedule D-KRd for MRN 1: 8 cycles from 2026-01-05, 266 administrations>
+        """
+        who = self.patient.identifier
+        patient = "" if who is None else f" for {abbreviated(who)}"
+        count = self.cycles - self.first_cycle + 1
+        cycles = (
+            f"{_counted(count, 'cycle')}"
+            if self.first_cycle == 1
+            else f"cycles {self.first_cycle} to {self.cycles}"
+        )
+        extras = [_counted(len(self.administrations), "administration")]
+        if self.amendments:
+            extras.append(_counted(len(self.amendments), "course change"))
+        if self.held:
+            extras.append(f"{len(self.held)} held")
+        return (
+            f"<Schedule {self.protocol.id}{patient}: {cycles} from {self.start.isoformat()}, "
+            f"{', '.join(extras)}>"
+        )
 
     @property
     def first_cycle(self) -> int:
@@ -346,6 +426,59 @@ class Schedule:
         if group:
             days.append(TreatmentDay(group[0].date, group[0].cycle, group[0].day, tuple(group)))
         return tuple(days)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per administration, in date order, doses as numbers in mg.
+
+        Keys (:data:`RECORD_FIELDS`): ``date`` (a :class:`datetime.date`), ``weekday``
+        (``Mon`` to ``Sun``), ``cycle``, ``day``, ``drug``, ``route``, ``dose_mg`` (the dose
+        to give), ``calculated_mg`` (before rounding, unrounded), ``basis`` and ``reason`` as
+        the tables write them, and ``event_kinds``, the kinds of the dose's trace events
+        (:mod:`dosing.trace`). The same records are :meth:`to_pandas`'s rows.
+
+        >>> import datetime as dt
+        >>> from dosing import Patient, get_protocol
+        >>> s = build_schedule(get_protocol("KRd"), Patient(height=175, weight=80),
+        ...                    "2026-01-05", cycles=1, today=dt.date(2026, 1, 1))
+        >>> s.to_records()[0]
+        {'date': datetime.date(2026, 1, 5), 'weekday': 'Mon', 'cycle': 1, 'day': 1, 'drug': 'carfilzomib', 'route': 'IV', 'dose_mg': 39.4, 'calculated_mg': 39.4405..., 'basis': '20 mg/m² × 1.972 m² (Mosteller)', 'reason': 'priming dose: 20 mg/m2 on cycle 1 days 1-2, target dose from day 8 if tolerated', 'event_kinds': ['step_up']}
+        """
+        return [
+            {
+                "date": a.date,
+                "weekday": WEEKDAYS[a.date.weekday()],
+                "cycle": a.cycle,
+                "day": a.day,
+                "drug": a.drug,
+                "route": a.route,
+                "dose_mg": a.dose.final_mg,
+                "calculated_mg": a.dose.calculated_mg,
+                "basis": a.dose.basis,
+                "reason": a.reason,
+                "event_kinds": [e.kind for e in a.reasons],
+            }
+            for a in self.administrations
+        ]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """:meth:`to_records` as a pandas DataFrame, ``date`` as datetime64.
+
+        Needs pandas, which the ``pandas`` extra installs (``pip install 'dosing[pandas]'``);
+        without it, a :class:`~dosing.errors.DosingError` says so. pandas is imported here,
+        on first use, never by ``import dosing`` or the command line.
+        """
+        try:
+            import pandas
+        except ImportError:
+            raise DosingError(
+                "pandas",
+                "installed for Schedule.to_pandas()",
+                "no module named 'pandas'",
+                "install the extra: pip install 'dosing[pandas]'",
+            ) from None
+        frame = pandas.DataFrame.from_records(self.to_records(), columns=list(RECORD_FIELDS))
+        frame["date"] = pandas.to_datetime(frame["date"])
+        return frame
 
     def by_drug(self) -> dict[str, tuple[Administration, ...]]:
         """Administrations of each drug, in the protocol's drug order."""
@@ -437,6 +570,7 @@ class Schedule:
     def warnings(self) -> tuple[str, ...]:
         """What a clinician must look at before giving this schedule, one line each."""
         lines = [str(a) for a in self.alerts]
+        lines += self.closure_lines()
         seen: set[str] = set()
         for admin in self.administrations:
             for event in admin.dose.events:
@@ -446,6 +580,18 @@ class Schedule:
                         seen.add(line)
                         lines.append(line)
         return tuple(lines)
+
+    def closure_lines(self) -> tuple[str, ...]:
+        """One line per clinic closure date that holds doses: what falls on it (nothing moved)."""
+        out = []
+        for day in self.by_day():
+            if day.date in self.closed:
+                drugs = ", ".join(dict.fromkeys(a.drug for a in day.administrations))
+                out.append(
+                    f"clinic closed on {WEEKDAYS[day.date.weekday()]} {day.date.isoformat()} "
+                    f"({day.label}): {drugs} not moved - give elsewhere or record a delay"
+                )
+        return tuple(out)
 
     def notes(self) -> tuple[str, ...]:
         """What an order must show besides the doses: defaults, caps, rounding, overrides."""
@@ -475,6 +621,11 @@ class Schedule:
         return tuple(notes)
 
 
+def _counted(count: int, noun: str) -> str:
+    """``1 cycle``, ``8 cycles``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def build_schedule(
     protocol: Protocol,
     patient: Patient,
@@ -488,6 +639,7 @@ def build_schedule(
     clearance_weight: WeightPolicy | str | None = None,
     amendments: Sequence[Amendment] = (),
     course_id: str | None = None,
+    closed: Iterable[dt.date | str] = (),
     today: dt.date | None = None,
 ) -> Schedule:
     """Expand ``protocol`` for ``patient`` from ``start`` (cycle 1 day 1).
@@ -498,11 +650,20 @@ def build_schedule(
     (``"us"`` unless given) and ``clearance_weight`` the body weight Cockcroft-Gault uses
     (``"actual"`` unless given). ``amendments`` are the course's changes in the order they
     were recorded (:mod:`dosing.course`); ``course_id`` names the course for calendar
-    identity. The start date must lie within 10 years before and 5 years after ``today``
-    (the system date unless given).
+    identity. ``closed`` lists dates the clinic is closed (dates or ISO ``YYYY-MM-DD``
+    text): nothing is moved, but every dose on one carries a
+    :class:`~dosing.trace.ClinicClosed` warning. The start date must lie within 10 years
+    before and 5 years after ``today`` (the system date unless given).
+
+    >>> from dosing import Patient, get_protocol
+    >>> s = build_schedule(get_protocol("KRd"), Patient(height=175, weight=80), "2026-01-05",
+    ...                    cycles=1, closed=["2026-01-06"], today=dt.date(2026, 1, 1))
+    >>> [(a.drug, a.events[-1].flag) for a in s.administrations if a.date in s.closed]
+    [('carfilzomib', 'closed'), ('lenalidomide', 'closed')]
     """
     _check_types(protocol, patient, choices, rounding)
     first_day = parse_date(start, today=today)
+    closed_dates = _closed_dates(closed, today)
     count = cycle_count(protocol, cycles)
     resolved = resolve_choices(protocol, choices)
     formula = BSAFormula.MOSTELLER if bsa_formula is None else BSAFormula.parse(bsa_formula)
@@ -608,6 +769,13 @@ def build_schedule(
         ]
     # No sort is needed: the plan runs in cycle and day order, and delays only ever add to the
     # days after their point, so the dates already run forward.
+    if closed_dates:  # warned on every dose, moved nowhere
+        administrations = [
+            replace(a, events=(*a.events, ClinicClosed(a.date.isoformat(), a.weekday)))
+            if a.date in closed_dates
+            else a
+            for a in administrations
+        ]
     held = tuple(
         HeldAdministration(
             date_of(d.cycle, d.day, plan.shift(d.cycle, d.day)), d.cycle, d.day, d.drug, d.route, e
@@ -637,7 +805,25 @@ def build_schedule(
         amendments=amendments,
         course_id=course_id,
         held=held,
+        closed=closed_dates,
     )
+
+
+def _closed_dates(closed: object, today: dt.date | None) -> tuple[dt.date, ...]:
+    """The clinic closure dates, each read as :func:`parse_date` reads a start, sorted, once each."""
+    if isinstance(closed, str | dt.date) or not isinstance(closed, Iterable):
+        raise DateError(
+            "closed",
+            "a list of dates or ISO YYYY-MM-DD texts",
+            repr(closed)[:80],
+            "put a single date in a list",
+        )
+    days: set[dt.date] = set()
+    for value in closed:
+        days.add(parse_date(value, field="closed", today=today))
+        if len(days) > MAX_CLOSED_DATES:
+            raise DateError("closed", f"at most {MAX_CLOSED_DATES} dates", "more")
+    return tuple(sorted(days))
 
 
 def _older_patient_alerts(

@@ -1229,7 +1229,7 @@ def test_the_combined_rows_follow_columns_added_to_the_table(monkeypatch):
 
     assert cohort._PLAIN  # the table's columns today take the quick way ...
     schedule = _expected_schedule("175cm", "80kg", identifier="P1")
-    quick = cohort._patient_csv("P1", schedule, cohort._Encoder())
+    quick = cohort._patient_csv("P1", schedule, cohort.csv_record)
     real_row = cohort.row
 
     class Wider:
@@ -1241,10 +1241,10 @@ def test_the_combined_rows_follow_columns_added_to_the_table(monkeypatch):
             return (*real_row(self.admin).cells(), extra)
 
     monkeypatch.setattr(cohort, "_PLAIN", False)  # ... which the cell-by-cell way must match
-    assert cohort._patient_csv("P1", schedule, cohort._Encoder()) == quick
+    assert cohort._patient_csv("P1", schedule, cohort.csv_record) == quick
     monkeypatch.setattr(cohort, "row", Wider)
     monkeypatch.setattr(cohort, "_RUNS", cohort._runs((*dosing.export._common.COLUMNS, "note")))
-    text = cohort._patient_csv("P1", schedule, cohort._Encoder())
+    text = cohort._patient_csv("P1", schedule, cohort.csv_record)
     table = list(csv.reader(io.StringIO(text)))
     expected = [
         ["P1", "D-KRd", *(str(c) for c in Wider(a).cells())] for a in schedule.administrations

@@ -120,6 +120,19 @@ def _add_patient_options(
     )
 
 
+def _add_renal_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--renal-table",
+        metavar="TABLE",
+        help="renal starting-dose table: us (default) or eu, as the protocol files give them",
+    )
+    p.add_argument(
+        "--clearance-weight",
+        choices=["actual", "ideal", "adjusted"],
+        help="body weight for Cockcroft-Gault (default: actual; shown in every output)",
+    )
+
+
 def _add_protocol_file_option(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--protocol-file", action="append", default=[], metavar="PATH", help=help_text)
 
@@ -286,16 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="mosteller (default), dubois, haycock, gehan-george or boyd",
     )
-    p.add_argument(
-        "--renal-table",
-        metavar="TABLE",
-        help="renal starting-dose table: us (default) or eu, as the protocol file gives them",
-    )
-    p.add_argument(
-        "--clearance-weight",
-        choices=["actual", "ideal", "adjusted"],
-        help="body weight for Cockcroft-Gault (default: actual; shown in every output)",
-    )
+    _add_renal_options(p)
     p.add_argument(
         "--choose",
         action="append",
@@ -415,16 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="mosteller (default), dubois, haycock, gehan-george or boyd",
     )
-    p.add_argument(
-        "--renal-table",
-        metavar="TABLE",
-        help="renal starting-dose table: us (default) or eu, as the protocol files give them",
-    )
-    p.add_argument(
-        "--clearance-weight",
-        choices=["actual", "ideal", "adjusted"],
-        help="body weight for Cockcroft-Gault (default: actual; shown in every output)",
-    )
+    _add_renal_options(p)
     p.add_argument(
         "-o",
         "--output",

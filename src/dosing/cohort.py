@@ -42,7 +42,7 @@ from dosing.errors import DosingError, OutputError, ScheduleError, UnknownProtoc
 from dosing.export import render as render_schedule
 from dosing.export._common import COLUMNS, Header, generated_text, protocol_text, row
 from dosing.export.formats import REGISTRY, get_format
-from dosing.export.table import comment_line, csv_cell
+from dosing.export.table import comment_line, csv_record
 from dosing.notation import format_amount
 from dosing.patients_file import (
     MAX_LINE_BYTES,
@@ -507,30 +507,6 @@ def _patient_notes(identifier: str, schedule: Schedule) -> str:
     return "".join(comment_line(f"patient {identifier}: {note}") for note in notes)
 
 
-#: What a CSV cell is quoted for: RFC 4180's separator, quote and line ends, and ``#``, so that
-#: a reader that cuts lines at a comment character (pandas ``comment="#"``) keeps the cell.
-_QUOTED: Final = re.compile(r'[,"\r\n#]')
-
-
-class _Encoder:
-    """One CSV record without its line end, each cell made safe by :func:`csv_cell`.
-
-    Cells are quoted as RFC 4180 says - and also when they hold a ``#``, which a reader
-    cutting comments (``pandas.read_csv(comment="#")``) leaves alone only inside quotes.
-
-    >>> print(_Encoder()(["MRN #1", 'a"b', "=1+1", "-5"], first=True))
-    "MRN #1","a""b",'=1+1,-5
-    """
-
-    def __call__(self, cells: Iterable[object], *, first: bool = False) -> str:
-        """The cells as CSV; ``first`` if they start the record (see :func:`csv_cell`)."""
-        return ",".join(_quote(csv_cell(c, first=first and i == 0)) for i, c in enumerate(cells))
-
-
-def _quote(cell: str) -> str:
-    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if _QUOTED.search(cell) else cell
-
-
 #: The columns of :data:`COLUMNS` whose cells depend only on an administration's day, and
 #: those that depend only on its dose; any other column is worked out for every line.
 _DAY_COLUMNS: Final = frozenset({"date", "weekday", "cycle", "day"})
@@ -570,7 +546,7 @@ _WEEKDAY: Final = dict(_RUNS[0][1]).get("weekday")
 _DRUG_COLUMN: Final = COLUMNS.index("drug")
 
 
-def _patient_csv(identifier: str, schedule: Schedule, encode: _Encoder) -> str:
+def _patient_csv(identifier: str, schedule: Schedule, encode: Callable[..., str]) -> str:
     """Every administration of one patient as combined-CSV lines.
 
     The cells of each distinct dose (dose, basis, calculated, reason) are made once per
@@ -632,7 +608,7 @@ def _day_cell(
     column: str,
     index: int,
     known: dict[tuple[str, int], str],
-    encode: _Encoder,
+    encode: Callable[..., str],
 ) -> str:
     """A day column's cell as CSV: the date as such, the cycle, day and weekday each made once.
 
@@ -694,7 +670,7 @@ def write_cohort_csv(
     )
     stream.write("".join(comment_line(line) for line in head))
     described = set() if protocol is None or "protocol" in columns else {_key(protocol)}
-    encode = _Encoder()
+    encode = csv_record
     stream.write(encode(COHORT_COLUMNS, first=True) + "\r\n")
     for result in _scheduled(results, summary, on_rejected):
         schedule = result.schedule
@@ -1098,7 +1074,7 @@ class ClinicDays:
 
         Cells are made safe as in the combined CSV (:func:`csv_cell`).
         """
-        encode = _Encoder()
+        encode = csv_record
         head = "".join(comment_line(line) for line in self.header_lines(generated_at=generated_at))
         rows = [encode(CLINIC_DAY_COLUMNS, first=True)]
         rows += [encode(day.cells(), first=True) for day in self.days()]

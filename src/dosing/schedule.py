@@ -583,6 +583,8 @@ class Schedule:
 
     def closure_lines(self) -> tuple[str, ...]:
         """One line per clinic closure date that holds doses: what falls on it (nothing moved)."""
+        if not self.closed:
+            return ()
         out = []
         for day in self.by_day():
             if day.date in self.closed:

@@ -54,6 +54,7 @@ __all__ = [
     "aligned",
     "comment_line",
     "csv_cell",
+    "csv_record",
     "markdown_cell",
     "measurement",
     "plain_text",
@@ -139,12 +140,31 @@ def comment_line(text: str) -> str:
     return f"# {spreadsheet_text(message(text), whole_line=True)}\r\n"
 
 
+#: What a CSV cell is quoted for: RFC 4180's separator, quote and line ends, and ``#``, so that
+#: a reader that cuts lines at a comment character (pandas ``comment="#"``) keeps the cell.
+_QUOTED = re.compile(r'[,"\r\n#]')
+
+
+def csv_record(cells: Iterable[object], *, first: bool = False) -> str:
+    """One CSV record without its line end, each cell made safe by :func:`csv_cell`.
+
+    Cells are quoted as RFC 4180 says - and also when they hold a ``#``, which a reader
+    cutting comments (``pandas.read_csv(comment="#")``) leaves alone only inside quotes.
+    ``first`` says the cells start the record (see :func:`csv_cell`).
+
+    >>> print(csv_record(["MRN #1", 'a"b', "=1+1", "-5"], first=True))
+    "MRN #1","a""b",'=1+1,-5
+    """
+    return ",".join(_quote(csv_cell(c, first=first and i == 0)) for i, c in enumerate(cells))
+
+
+def _quote(cell: str) -> str:
+    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if _QUOTED.search(cell) else cell
+
+
 def write_csv_rows(out: io.TextIOBase | Any, items: Iterable[Row]) -> None:
-    """Write rows (no header) as CSV to a text stream; used by the cohort writer too."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(
-        tuple(csv_cell(c, first=i == 0) for i, c in enumerate(r.cells())) for r in items
-    )
+    """Write rows (no header) as CSV records to a text stream (see :func:`csv_record`)."""
+    out.write("".join(csv_record(r.cells(), first=True) + "\r\n" for r in items))
 
 
 def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:

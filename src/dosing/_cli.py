@@ -298,7 +298,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--duration", default=None, help="ics: length of timed events, e.g. 2h or 90m (default 1h)"
     )
-    p.add_argument("--remind", help="ics: reminder before each event, e.g. 1d, 2h, 30m")
+    p.add_argument(
+        "--remind",
+        help="ics: reminder before each timed event, e.g. 2h, 30m; with --remind-at, all-day "
+        "events are reminded that many whole days before (1d: the day before)",
+    )
+    p.add_argument(
+        "--remind-at",
+        metavar="HH:MM",
+        help="ics: the time of day all-day events remind at, e.g. 08:00 (on the day; with "
+        "--remind 1d the day before)",
+    )
+    p.add_argument(
+        "--for",
+        dest="audience",
+        choices=["staff", "patient"],
+        help="ics: who the calendar is for: staff (default: every dose's full trace) or "
+        "patient (plain words; no identifier, measurement or source)",
+    )
     p.add_argument(
         "--generated-at",
         help="fix the generation time (ISO 8601, e.g. 2026-01-01T00:00:00Z) for byte-identical output; SOURCE_DATE_EPOCH is honoured too",
@@ -753,15 +770,15 @@ def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> l
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
+    from dosing.errors import DosingError
+
     fmt = _format_for(args)
     generated_at = _generated_at(args.generated_at)
     if fmt != "ics":
-        for option in ("time", "tz", "remind", "duration", "per"):
+        for option, flag in _ICS_OPTIONS.items():
             if getattr(args, option) is not None:
-                from dosing.errors import DosingError
-
                 raise DosingError(
-                    f"--{option}", "used with the ics format only", repr(getattr(args, option))
+                    flag, "used with the ics format only", repr(getattr(args, option))
                 )
     ics_options = _ics_options(args) if fmt == "ics" else {}
     if args.output is not None:
@@ -771,7 +788,13 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     from dosing.export import render
 
     schedule = _schedule(args, generated_at)
-    data = render(schedule, fmt, generated_at=generated_at, **ics_options)
+    try:
+        data = render(schedule, fmt, generated_at=generated_at, **ics_options)
+    except DosingError as err:  # an ics option the calendar cannot use: name the option
+        named = _ICS_OPTIONS.get(err.field) if fmt == "ics" else None
+        if named is None:
+            raise
+        raise type(err)(named, err.constraint, err.got, err.hint) from None
     if args.output is not None:
         from dosing._files import write_atomic
 
@@ -785,6 +808,18 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: The ics options: ``to_ics`` parameter -> command-line option.
+_ICS_OPTIONS = {
+    "time": "--time",
+    "tz": "--tz",
+    "remind": "--remind",
+    "remind_at": "--remind-at",
+    "duration": "--duration",
+    "per": "--per",
+    "audience": "--for",
+}
+
+
 def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
     from dosing.export.ics import parse_duration, parse_time, parse_tz
 
@@ -794,9 +829,13 @@ def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
         raise DosingError("--tz", "used together with --time", repr(args.tz))
     return {
         "per": args.per or "day",
+        "audience": args.audience or "staff",
         "time": None if args.time is None else parse_time(args.time),
         "tz": None if args.tz is None else parse_tz(args.tz),
         "remind": None if args.remind is None else parse_duration(args.remind, field="--remind"),
+        "remind_at": (
+            None if args.remind_at is None else parse_time(args.remind_at, field="--remind-at")
+        ),
         "duration": (
             None if args.duration is None else parse_duration(args.duration, field="--duration")
         ),

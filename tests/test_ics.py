@@ -300,6 +300,20 @@ def test_a_time_that_does_not_exist_is_moved_and_said() -> None:
     assert "does not exist" not in other.description.value
 
 
+def test_a_time_that_occurs_twice_is_written_in_utc() -> None:
+    """01:30 on the night clocks go back (KRd C1 D8, 2026-11-01) is the first 01:30, in UTC."""
+    s = schedule("KRd", start="2026-10-25", cycles=1)
+    data = export(s, time=parse_time("01:30"), tz=parse_tz("America/New_York"))
+    # 01:30 EDT is 05:30 UTC; carfilzomib's 30 minutes end at 06:00 UTC (01:00 EST)
+    assert b"DTSTART:20261101T053000Z\r\nDTEND:20261101T060000Z\r\n" in data
+    twice = only([e for e in events(data) if e.summary.value.startswith("C1 D8 · KRd · Clinic")])
+    assert "01:30 occurs twice on 2026-11-01 in America/New_York" in twice.description.value
+    # 00:45 EDT plus 30 minutes ends at 01:15, a time that occurs twice: in UTC too
+    late = export(s, time=parse_time("00:45"), tz=parse_tz("America/New_York"))
+    assert b"DTSTART:20261101T044500Z\r\nDTEND:20261101T051500Z\r\n" in late
+    assert b"DTSTART;TZID=America/New_York:20261102T004500\r\n" in late  # C1 D9
+
+
 def test_time_without_zone_is_floating_and_said_so() -> None:
     """A time without tz is floating local time: no VTIMEZONE, and each timed event says so."""
     data = export(schedule("KRd"), time=parse_time("08:15"))

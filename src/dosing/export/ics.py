@@ -432,7 +432,17 @@ class _Timing:
         end = start + span
         if self.zone is not None:  # wall-clock arithmetic across a clock change: go via UTC
             end = (start.astimezone(dt.UTC) + span).astimezone(self.tz)
+            if _twice(start) or _twice(end):
+                # Parsers disagree on which occurrence of such a wall-clock time a TZID time
+                # means (RFC 5545: the first), and one cannot name the second at all: the
+                # event is written in UTC, where its times are exact.
+                start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         return vDDDTypes(start), vDDDTypes(end), note
+
+
+def _twice(moment: dt.datetime) -> bool:
+    """True if the wall-clock time of ``moment`` occurs twice in its zone (clocks going back)."""
+    return moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -296,7 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time", help="ics: timed events starting at HH:MM (default: all-day events)")
     p.add_argument("--tz", help="ics: IANA time zone for --time, e.g. Europe/Berlin")
     p.add_argument(
-        "--duration", default=None, help="ics: length of timed events, e.g. 2h or 90m (default 1h)"
+        "--duration",
+        default=None,
+        help="ics: length of a timed clinic event when the protocol does not give every infusion "
+        "time, e.g. 2h or 90m (default 1h; otherwise the sum of the infusion times)",
     )
     p.add_argument(
         "--remind",

@@ -1247,6 +1247,7 @@ BASES = {
     "cohort": ["cohort", "patients.csv", "--protocol", "KRd", "-o", "out/"],
     "bsa": ["bsa", "--height", "175cm", "--weight", "80kg"],
     "show": ["show", "KRd"],
+    "fhir-plan": ["fhir-plan", "KRd", "-o", "x.fhir.json"],
     "protocols": ["protocols"],
     "validate": ["validate", "x.toml"],
     "schema": ["schema"],

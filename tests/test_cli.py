@@ -93,10 +93,53 @@ def test_protocols_lists_the_builtins(capsys: pytest.CaptureFixture[str]) -> Non
     """`dosing protocols` lists id, name, setting, cycle length and cycles of each built-in."""
     status, out, _ = _run(["protocols"], capsys)
     assert status == 0
-    for pid in ("D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD"):
+    for pid in ("D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD", "KRd-ASPIRE", "Flu-Cy-LD"):
         assert f"\n{pid} " in out
     assert "28 days" in out
+    assert "7 days" in out
     assert "until progression" in out
+
+
+def test_protocols_are_grouped(capsys: pytest.CaptureFixture[str]) -> None:
+    """Seed regimens come first, then label variants, then other regimens, each under a heading."""
+    status, out, _ = _run(["protocols"], capsys)
+    assert status == 0
+    sections = out.strip().split("\n\n")
+    assert [section.splitlines()[0] for section in sections] == [
+        "Seed regimens",
+        "Label variants",
+        "Other regimens",
+    ]
+    ids = [[line.split()[0] for line in section.splitlines()[2:]] for section in sections]
+    assert set(ids[0]) == {"D-KRd", "KCyD", "KRd", "Kd-weekly", "KdD"}
+    assert {"KRd-ASPIRE", "Kd-ARROW", "KdD-SC"} <= set(ids[1])
+    assert {"teclistamab", "Isa-KRd", "Flu-Cy-LD"} <= set(ids[2])
+    assert all(section.splitlines()[1].startswith("id ") for section in sections)
+
+
+def test_protocols_filter_by_drug(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--drug` keeps the protocols that give that drug, whatever the case of the name."""
+    status, out, _ = _run(["protocols", "--drug", "Isatuximab"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0] == "Other regimens"
+    assert lines[1].split() == ["id", "name", "setting", "cycle", "cycles"]
+    assert lines[2].startswith("Isa-KRd ")
+    status, out, _ = _run(["protocols", "--drug", "lenalidomide"], capsys)
+    listed = {line.split()[0] for line in out.splitlines() if line and line[0] != " "}
+    assert {"KRd", "KRd-ASPIRE", "Isa-KRd", "R-maintenance", "R-maintenance-US"} <= listed
+    assert not listed & {"KdD", "teclistamab", "Flu-Cy-LD"}
+
+
+def test_protocols_unknown_drug_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """A drug no listed protocol gives is refused in one line, with the closest name offered."""
+    status, out, err = _run(["protocols", "--drug", "daratumab"], capsys)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "--drug must be a drug of a listed protocol (" in err
+    assert "got 'daratumab' - did you mean daratumumab?" in err
 
 
 def test_show_prints_cycle_ranges_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,7 +190,9 @@ def test_calendar_json_has_the_documented_shape(capsys: pytest.CaptureFixture[st
             "unit": "mg",
             "route": "IV",
             "basis": "56 mg/m² × 1.972 m² (Mosteller)",
-            "calculated_mg": 110.433489,
+            "calculated": {"value": 110.433489, "unit": "mg"},
+            "rate": {"value": 56.0, "unit": "mg/m2"},
+            "measure": {"value": 1.972, "unit": "m2"},
             "step_up": False,
             "reason": "",
             "events": [],
@@ -331,13 +376,6 @@ def test_protocol_file_that_holds_no_protocol_exits_2(
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["patients.csv"]
 
 
-def test_cli_formats_are_the_exporters_formats() -> None:
-    """The --format choices written out in the CLI are exactly what dosing.export.render takes."""
-    from dosing import _cli, export
-
-    assert _cli.FORMATS == export.FORMATS
-
-
 def test_choose_and_bsa_formula_appear_in_the_output(capsys: pytest.CaptureFixture[str]) -> None:
     """A chosen value is marked chosen and a chosen formula is named on the dose."""
     _, out, _ = _run(
@@ -360,7 +398,12 @@ def test_choose_and_bsa_formula_appear_in_the_output(capsys: pytest.CaptureFixtu
     data = json.loads(out)
     assert data["choices"]["carfilzomib"]["default"] is False
     # DuBois: 0.007184 x 175^0.725 x 80^0.425 = 1.95606 m2
-    assert data["bsa"] == {"value_m2": 1.9561, "formula": "dubois", "formula_is_default": False}
+    assert data["bsa"] == {
+        "value": 1.9561,
+        "unit": "m2",
+        "formula": "dubois",
+        "formula_is_default": False,
+    }
     targets = {
         a["basis"]
         for a in data["administrations"]

@@ -567,5 +567,6 @@ def test_json_export_carries_the_entered_text():
         today=dt.date(2026, 1, 1),
     )
     patient = to_json_data(schedule)["patient"]
-    assert patient["weight"] == "79.8323 kg"
+    assert patient["weight"] == {"value": 79.8323, "unit": "kg"}
+    assert patient["height"] == {"value": 175.26, "unit": "cm"}
     assert patient["entered"] == {"height": "5 ft 9 in", "weight": "176 lb"}

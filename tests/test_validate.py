@@ -213,6 +213,16 @@ BROKEN = [
         ),
         "drugs.dexamethasone.roles: needs format = 2",
     ),
+    (
+        "a catalogue group in a format 1 file",
+        ('setting = "test"', 'setting = "test"\ngroup = "label"'),
+        "group: needs format = 2",
+    ),
+    (
+        "an unknown catalogue group",
+        ('format = 1\nid = "Test-Kd"', 'format = 2\nid = "Test-Kd"\ngroup = "variants"'),
+        "group: input should be 'seed', 'label' or 'other', got 'variants'",
+    ),
 ]
 
 
@@ -268,9 +278,31 @@ def test_very_large_file_is_refused() -> None:
 
 
 def test_builtin_protocols_are_valid_and_listed() -> None:
-    """The five seed regimens ship with the package and load by id."""
-    ids = {p.id for p in dosing.builtin_protocols()}
-    assert ids == {"D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD"}
+    """The seed regimens, their label variants and the other regimens ship and load by id."""
+    by_group: dict[str | None, set[str]] = {}
+    for p in dosing.builtin_protocols():
+        by_group.setdefault(p.group, set()).add(p.id)
+    assert by_group == {
+        "seed": {"D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD"},
+        "label": {
+            "KRd-ASPIRE",
+            "Kd-ENDEAVOR",
+            "Kd-ARROW",
+            "KdD-70",
+            "D-KRd-SC",
+            "KdD-SC",
+            "R-maintenance-US",
+        },
+        "other": {
+            "Isa-KRd",
+            "R-maintenance",
+            "teclistamab",
+            "elranatamab",
+            "talquetamab",
+            "talquetamab-Q2W",
+            "Flu-Cy-LD",
+        },
+    }
 
 
 @pytest.mark.parametrize(
@@ -349,7 +381,7 @@ def test_validate_command_accepts_the_builtin_folder() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout
-    assert result.stdout.count(": ok") == 5
+    assert result.stdout.count(": ok") == 19
 
 
 def test_builtin_files_are_named_after_their_ids() -> None:

@@ -42,10 +42,12 @@ if TYPE_CHECKING:
         RoundingPolicy,
         VialBanding,
         compute_dose,
+        parse_rounding,
     )
     from dosing.errors import (
         ChoiceError,
         DateError,
+        DocumentError,
         DosingError,
         FormatError,
         ImmutableError,
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
         ScheduleError,
         UnknownProtocolError,
     )
+    from dosing.export.document import ScheduleDocument
     from dosing.notation import format_amount
     from dosing.patient import Patient
     from dosing.protocol import (
@@ -86,6 +89,7 @@ _LAZY = {
     "Basis": "dosing.dose",
     "ChoiceError": "dosing.errors",
     "DateError": "dosing.errors",
+    "DocumentError": "dosing.errors",
     "Dose": "dosing.dose",
     "DoseRule": "dosing.dose",
     "DosingError": "dosing.errors",
@@ -103,6 +107,7 @@ _LAZY = {
     "RoundingError": "dosing.errors",
     "RoundingPolicy": "dosing.dose",
     "Schedule": "dosing.schedule",
+    "ScheduleDocument": "dosing.export.document",
     "ScheduleError": "dosing.errors",
     "TreatmentDay": "dosing.schedule",
     "UnknownProtocolError": "dosing.errors",
@@ -125,6 +130,7 @@ _LAZY = {
     "parse_date": "dosing.schedule",
     "parse_length": "dosing.units",
     "parse_mass": "dosing.units",
+    "parse_rounding": "dosing.dose",
     "protocol_json_schema": "dosing.protocol",
     "registry": "dosing.units",
     "resolve_choices": "dosing.protocol",
@@ -152,6 +158,7 @@ __all__ = [
     "Basis",
     "ChoiceError",
     "DateError",
+    "DocumentError",
     "Dose",
     "DoseRule",
     "DosingError",
@@ -169,6 +176,7 @@ __all__ = [
     "RoundingError",
     "RoundingPolicy",
     "Schedule",
+    "ScheduleDocument",
     "ScheduleError",
     "TreatmentDay",
     "UnknownProtocolError",
@@ -191,6 +199,7 @@ __all__ = [
     "parse_date",
     "parse_length",
     "parse_mass",
+    "parse_rounding",
     "protocol_json_schema",
     "registry",
     "resolve_choices",

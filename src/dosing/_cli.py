@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from dosing._text import message, one_line, terminal_fallback
+from dosing.export.formats import REGISTRY, all_extensions, format_for_path, get_format
 
 if TYPE_CHECKING:
     from dosing.cohort import CohortResult
@@ -34,20 +35,6 @@ EXIT_OK = 0
 EXIT_INVALID = 2
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
-
-#: The same as :data:`dosing.export.FORMATS` (a test checks), written out so that building
-#: the parser does not import the exporters.
-FORMATS = ("table", "csv", "md", "json", "html", "ics")
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".md": "md",
-    ".markdown": "md",
-    ".json": "json",
-    ".html": "html",
-    ".htm": "html",
-    ".ics": "ics",
-    ".txt": "table",
-}
 
 PATIENT_EXAMPLE = "--height 175cm --weight 80kg --start 2026-01-05"
 
@@ -155,10 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
         "protocols",
         help="list the built-in protocols",
         formatter_class=_formatter,
-        description="List the built-in protocols: id, name, setting, cycle length, cycles.",
-        epilog="example:\n  dosing protocols\n  dosing protocols --protocol-file my.toml",
+        description=(
+            "List the built-in protocols by group (seed regimens, label variants, other\n"
+            "regimens): id, name, setting, cycle length, cycles."
+        ),
+        epilog=(
+            "examples:\n  dosing protocols\n  dosing protocols --drug daratumumab\n"
+            "  dosing protocols --protocol-file my.toml"
+        ),
     )
     _add_protocol_file_option(p, "also list protocols from this file or folder (repeatable)")
+    p.add_argument(
+        "--drug", metavar="NAME", help="list only the protocols that give this drug (generic name)"
+    )
     p.set_defaults(run=_cmd_protocols)
 
     p = sub.add_parser(
@@ -169,15 +165,47 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  dosing show KdD",
     )
     p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
+    p.add_argument(
+        "--format",
+        choices=["text", "fhir"],
+        default="text",
+        help="text (default) or fhir: the protocol as a FHIR R4 PlanDefinition (as fhir-plan)",
+    )
     _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
     p.set_defaults(run=_cmd_show)
+
+    p = sub.add_parser(
+        "fhir-plan",
+        help="write a protocol as a FHIR R4 PlanDefinition",
+        formatter_class=_formatter,
+        description="Write a protocol, with its choices, as an HL7 FHIR R4 PlanDefinition (JSON):\n"
+        "one ActivityDefinition per drug and dose, one action per range of cycles.\n"
+        "Patient calendars (dosing calendar ... --format fhir) instantiate it. See docs/fhir.md.",
+        epilog="examples:\n  dosing fhir-plan KRd -o krd.plan.json\n"
+        "  dosing fhir-plan KdD --choose dexamethasone=20",
+    )
+    p.add_argument("protocol", metavar="ID", help="protocol id or alias (case-insensitive)")
+    p.add_argument(
+        "--choose",
+        action="append",
+        default=[],
+        metavar="DRUG=VALUE",
+        help="a protocol choice in the rule's unit, e.g. dexamethasone=20 (repeatable)",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument("--generated-at", help="the PlanDefinition's date (ISO 8601)")
+    _add_protocol_file_option(p, "load protocols from this file or folder too (repeatable)")
+    p.set_defaults(run=_cmd_fhir_plan)
 
     p = sub.add_parser(
         "calendar",
         help="write a patient's dosing calendar",
         formatter_class=_formatter,
         description="Expand a protocol for one patient into dated doses and write a table or calendar.\n"
-        "The format follows the -o extension (.csv .md .json .html .ics .txt) unless --format is given.",
+        f"The format follows the -o extension ({' '.join(_extensions_text())}) unless --format is given.",
         epilog=(
             "examples:\n"
             f"  dosing calendar KRd {PATIENT_EXAMPLE}\n"
@@ -283,7 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="opt-in rounding: nearest:10, vials:10,30,60@5%%, strengths:25,50@10%% "
         "(whole capsules/tablets, any number; add ,max=N to allow at most N) (repeatable)",
     )
-    p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else table)")
+    p.add_argument(
+        "--format", choices=list(REGISTRY), help="output format (default: from -o, else table)"
+    )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
     )
@@ -354,12 +384,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the protocol (or course) file format",
+        help="print the JSON Schema of protocol files, course files or the JSON document",
         formatter_class=_formatter,
-        description="Print the JSON Schema (draft 2020-12) of protocol files, or with --course of course files.",
-        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json",
+        description="Print the JSON Schema (draft 2020-12) of protocol files, with --course of course\n"
+        "files, or with --document of the JSON schedule document (calendar -o FILE.json).",
+        epilog="examples:\n  dosing schema > protocol.schema.json\n  dosing schema --course > course.schema.json\n"
+        "  dosing schema --document > schedule.schema.json",
     )
-    p.add_argument("--course", action="store_true", help="the course file format instead")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--course", action="store_true", help="the course file format instead")
+    which.add_argument("--document", action="store_true", help="the JSON schedule document instead")
     p.set_defaults(run=_cmd_schema)
 
     p = sub.add_parser(
@@ -393,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=["csv", "md", "json", "html", "ics"],
+        choices=[f.name for f in REGISTRY.values() if f.per_patient],
         default=None,
         help="format of the per-patient files when -o is a folder (default ics)",
     )
@@ -470,8 +504,12 @@ def _extra_protocols(paths: Sequence[str], name: str | None = None) -> list[Any]
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
+    from itertools import groupby
+
     from dosing.catalogue import builtin_protocols, clashes
     from dosing.errors import DosingError
+    from dosing.export.table import aligned
+    from dosing.protocol import GROUPS
 
     extra = _extra_protocols(args.protocol_file)
     problems = [f"{origin}: {m}" for origin, messages in clashes(extra).items() for m in messages]
@@ -483,18 +521,48 @@ def _cmd_protocols(args: argparse.Namespace) -> int:
             "rename the id or alias in the file",
         )
     found = [*extra, *builtin_protocols()]
-    rows = [("id", "name", "setting", "cycle", "cycles")]
-    for p in found:
-        rows.append((p.id, p.name, p.setting, f"{p.cycle_length_days} days", p.cycles_text()))
-    _print_table(rows)
+    if args.drug is not None:
+        found = _giving_drug(found, args.drug)
+    order = [*GROUPS, None]
+    found.sort(key=lambda p: order.index(p.group))
+    lines = aligned(
+        [
+            ("id", "name", "setting", "cycle", "cycles"),
+            *[
+                (p.id, p.name, p.setting, f"{p.cycle_length_days} days", p.cycles_text())
+                for p in found
+            ],
+        ]
+    )
+    body = iter(lines[1:])
+    for index, (group, members) in enumerate(groupby(found, key=lambda p: p.group)):
+        if index:
+            _out("")
+        _out(GROUPS[group] if group is not None else "No group given")
+        _out(lines[0])
+        for _ in members:
+            _out(next(body))
     return EXIT_OK
 
 
-def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    from dosing.export.table import aligned
+def _giving_drug(found: list[Any], name: str) -> list[Any]:
+    """The protocols that give the drug ``name`` (case-insensitive); none is an error."""
+    import difflib
 
-    for line in aligned(rows):
-        _out(line)
+    from dosing.errors import DosingError
+
+    wanted = name.strip().lower()
+    kept = [p for p in found if any(d.name == wanted for d in p.drugs)]
+    if not kept:
+        known = sorted({d.name for p in found for d in p.drugs})
+        close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+        raise DosingError(
+            "--drug",
+            f"a drug of a listed protocol ({', '.join(known)})",
+            repr(name),
+            f"did you mean {close[0]}?" if close else "use a generic name",
+        )
+    return kept
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
@@ -504,7 +572,37 @@ def _cmd_show(args: argparse.Namespace) -> int:
     protocol = get_protocol(
         args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
     )
+    if args.format == "fhir":
+        from dosing.export.fhir import to_fhir_plan
+
+        _out(to_fhir_plan(protocol), end="")
+        return EXIT_OK
     _out(protocol_text(protocol), end="")
+    return EXIT_OK
+
+
+def _cmd_fhir_plan(args: argparse.Namespace) -> int:
+    from dosing.catalogue import get_protocol
+    from dosing.export.fhir import to_fhir_plan
+
+    generated_at = _generated_at(args.generated_at)
+    protocol = get_protocol(
+        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
+    )
+    if args.output is not None:
+        from dosing._files import check_output
+
+        check_output(args.output, force=args.force)
+    text = to_fhir_plan(
+        protocol, _pairs(args.choose, "--choose") or None, generated_at=generated_at
+    )
+    if args.output is None:
+        _out(text, end="")
+        return EXIT_OK
+    from dosing._files import write_atomic
+
+    target = write_atomic(args.output, text, force=args.force)
+    _err(f"dosing: wrote {target} (FHIR PlanDefinition of {protocol.id})")
     return EXIT_OK
 
 
@@ -552,21 +650,55 @@ def _generated_at(text: str | None) -> dt.datetime | None:
     )
 
 
+def _extensions_text() -> list[str]:
+    """The extension each format is written with, for help texts (``.csv``, ``.fhir.json``)."""
+    return [f.extensions[0] for f in REGISTRY.values()]
+
+
 def _format_for(args: argparse.Namespace) -> str:
+    """``--format``, else the format ``-o``'s extension names (the longest match), else table."""
     from dosing.errors import DosingError
 
     if args.format:
         return str(args.format)
     if args.output is not None:
-        suffix = Path(args.output).suffix.lower()
-        if suffix in _EXTENSIONS:
-            return _EXTENSIONS[suffix]
+        found = format_for_path(args.output)
+        if found is not None:
+            return found.name
         raise DosingError(
             "--format",
-            f"given when -o has no known extension ({', '.join(sorted(_EXTENSIONS))})",
+            f"given when -o has no known extension ({', '.join(all_extensions())})",
             repr(args.output),
         )
     return "table"
+
+
+#: Format options whose command-line name is not the option's own (``--remind-at`` and the
+#: like are derived).
+_OPTION_FLAGS = {"audience": "--for"}
+
+
+def _flag(option: str) -> str:
+    """The command-line option for a format option: ``--for`` for ``audience``, ``--remind-at``."""
+    return _OPTION_FLAGS.get(option, "--" + option.replace("_", "-"))
+
+
+def _format_options(args: argparse.Namespace, fmt: str) -> dict[str, Any]:
+    """The options ``fmt`` takes, from the command line; an option it does not take is an error."""
+    from dosing.errors import DosingError
+    from dosing.export.formats import all_options, option_formats
+
+    taken = get_format(fmt).options
+    for option in all_options():
+        value = getattr(args, option, None)
+        if value is not None and option not in taken:
+            raise DosingError(
+                _flag(option),
+                f"used with the {' or '.join(option_formats(option))} format only",
+                repr(value),
+            )
+    parse = _OPTION_PARSERS.get(fmt)
+    return parse(args) if parse is not None else {}
 
 
 def _rounding(items: Sequence[str]) -> dict[str, Any]:
@@ -586,13 +718,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
     new = _amendments(args, generated_at)
     course = _course(args, new)
     if course is None:
-        _require(
-            args,
-            ("protocol", "ID"),
-            ("height", "--height"),
-            ("weight", "--weight"),
-            ("start", "--start"),
-        )
+        _require(args, *_CALENDAR_REQUIRED)
         protocol = get_protocol(
             args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
         )
@@ -640,6 +766,14 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
     return schedule
 
 
+#: What a calendar needs when no course file gives it: the attribute and the option's name.
+_CALENDAR_REQUIRED = (
+    ("protocol", "ID"),
+    ("height", "--height"),
+    ("weight", "--weight"),
+    ("start", "--start"),
+)
+
 _PATIENT_FLAGS = (
     ("height", "--height"),
     ("weight", "--weight"),
@@ -676,13 +810,7 @@ def _course(args: argparse.Namespace, new: list[Any]) -> Any:
     if args.course is None:
         if args.save_course is None:
             return None
-        _require(
-            args,
-            ("protocol", "ID"),
-            ("height", "--height"),
-            ("weight", "--weight"),
-            ("start", "--start"),
-        )
+        _require(args, *_CALENDAR_REQUIRED)
         patient = {
             "identifier": args.identifier,
             "height": args.height,
@@ -777,13 +905,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
     fmt = _format_for(args)
     generated_at = _generated_at(args.generated_at)
-    if fmt != "ics":
-        for option, flag in _ICS_OPTIONS.items():
-            if getattr(args, option) is not None:
-                raise DosingError(
-                    flag, "used with the ics format only", repr(getattr(args, option))
-                )
-    ics_options = _ics_options(args) if fmt == "ics" else {}
+    options = _format_options(args, fmt)
     if args.output is not None:
         from dosing._files import check_output
 
@@ -792,12 +914,11 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
     schedule = _schedule(args, generated_at)
     try:
-        data = render(schedule, fmt, generated_at=generated_at, **ics_options)
-    except DosingError as err:  # an ics option the calendar cannot use: name the option
-        named = _ICS_OPTIONS.get(err.field) if fmt == "ics" else None
-        if named is None:
+        data = render(schedule, fmt, generated_at=generated_at, **options)
+    except DosingError as err:  # an option this schedule cannot use: name it as typed
+        if err.field not in options:
             raise
-        raise type(err)(named, err.constraint, err.got, err.hint) from None
+        raise type(err)(_flag(err.field), err.constraint, err.got, err.hint) from None
     if args.output is not None:
         from dosing._files import write_atomic
 
@@ -809,18 +930,6 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     else:
         _out(data if isinstance(data, str) else data.decode("utf-8"), end="")
     return EXIT_OK
-
-
-#: The ics options: ``to_ics`` parameter -> command-line option.
-_ICS_OPTIONS = {
-    "time": "--time",
-    "tz": "--tz",
-    "remind": "--remind",
-    "remind_at": "--remind-at",
-    "duration": "--duration",
-    "per": "--per",
-    "audience": "--for",
-}
 
 
 def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -843,6 +952,10 @@ def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
             None if args.duration is None else parse_duration(args.duration, field="--duration")
         ),
     }
+
+
+#: How the command line reads the options of a format that takes any (see the registry).
+_OPTION_PARSERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"ics": _ics_options}
 
 
 def _cmd_bsa(args: argparse.Namespace) -> int:
@@ -903,6 +1016,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
         from dosing.course import course_json_schema
 
         schema = course_json_schema()
+    elif args.document:
+        from dosing.export.document import document_json_schema
+
+        schema = document_json_schema()
     else:
         from dosing.protocol import protocol_json_schema
 
@@ -1023,27 +1140,25 @@ def _cohort_output_kind(text: str, extensions: Mapping[str, str]) -> str:
         raise OutputError("-o", "a path the system accepts", repr(text), os_reason(err)) from None
     if text.endswith(("/", os.sep)) or is_dir:
         return "folder"
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+    found = format_for_path(text)
+    if found is not None and found.name == "csv":
         return "csv"
-    if suffix in {".ics", ".md", ".json", ".html", ".htm", ".txt", ".markdown"}:
+    if found is not None:
+        name = found.name if found.name in extensions else "ics"
         raise OutputError(
             "-o",
             "a .csv file or a folder",
             repr(text),
-            "for one file per patient give a folder, e.g. calendars/ --format "
-            + (suffix.lstrip(".") if suffix.lstrip(".") in extensions else "ics"),
+            f"for one file per patient give a folder, e.g. calendars/ --format {name}",
         )
     return "folder"
 
 
 def _check_format(fmt: str) -> None:
-    import importlib
-
     from dosing.errors import DosingError
 
     try:
-        importlib.import_module(f"dosing.export.{'table' if fmt in {'csv', 'md', 'json'} else fmt}")
+        get_format(fmt).exporter()
     except ImportError:
         raise DosingError("--format", "a format this installation can write", repr(fmt)) from None
 

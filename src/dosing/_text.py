@@ -42,6 +42,7 @@ __all__ = [
     "FALLBACK_ERRORS",
     "SEPARATORS",
     "UNSAFE",
+    "abbreviated",
     "json_text",
     "message",
     "multi_line",
@@ -99,6 +100,16 @@ def message(text: str) -> str:
     "protocol file must be readable, got 'x\\ufffd[31m.toml' next"
     """
     return " ".join(one_line(str(text)).split())
+
+
+def abbreviated(text: str, limit: int = 24) -> str:
+    """:func:`message`, cut to at most ``limit`` characters with ``…`` (for a short repr).
+
+    >>> abbreviated("MRN 0001"), abbreviated("a very long patient identifier\\n2", 12)
+    ('MRN 0001', 'a very long…')
+    """
+    text = message(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def spreadsheet_text(text: str, *, first: bool = True, whole_line: bool = False) -> str:

@@ -10,7 +10,7 @@ name each one unambiguously - a user file by its path, a built-in as ``builtin:I
 >>> get_protocol("Kd")
 Traceback (most recent call last):
   ...
-dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'Kd' - did you mean Kd-weekly (carfilzomib, dexamethasone) or KdD (daratumumab, carfilzomib, dexamethasone)? Known: D-KRd, KCyD, Kd-weekly, KdD, KRd
+dosing.errors.UnknownProtocolError: protocol must be a known id or alias, got 'Kd' - did you mean Kd-ARROW (carfilzomib, dexamethasone), Kd-ENDEAVOR (carfilzomib, dexamethasone), Kd-weekly (carfilzomib, dexamethasone), KdD (daratumumab, carfilzomib, dexamethasone), KdD-70 (daratumumab, carfilzomib, dexamethasone) or KdD-SC (daratumumab, carfilzomib, dexamethasone)? Known: D-KRd, D-KRd-SC, elranatamab, ...
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Final
 
 from dosing._text import message, one_line
@@ -41,6 +42,7 @@ from dosing.bsa import BSAFormula
 from dosing.errors import ChoiceError, DosingError, OutputError
 from dosing.export import render as render_schedule
 from dosing.export._common import COLUMNS, Header, generated_text, protocol_text, row
+from dosing.export.formats import REGISTRY
 from dosing.export.table import comment_line, csv_cell
 from dosing.notation import format_amount
 from dosing.patient import Patient
@@ -89,8 +91,10 @@ _LINE_END: Final = re.compile(rb"\r\n|\r|\n")
 #: What undecodable bytes become when a file is read with ``surrogateescape``.
 _NOT_UTF8: Final = re.compile("[\udc80-\udcff]")
 
-#: Extensions of the per-patient files, by format.
-EXTENSIONS: Final = {"csv": "csv", "md": "md", "json": "json", "html": "html", "ics": "ics"}
+#: Extensions of the per-patient files, by format (from :data:`dosing.export.formats.REGISTRY`).
+EXTENSIONS: Final = MappingProxyType(
+    {f.name: f.extension for f in REGISTRY.values() if f.per_patient}
+)
 
 
 # -- results --------------------------------------------------------------------------------

@@ -26,11 +26,12 @@ the trace says so and the dose stays unrounded.
 
 from __future__ import annotations
 
+import abc
 import enum
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from dosing.bsa import BSAFormula
 from dosing.errors import MeasurementError, RoundingError
@@ -252,21 +253,54 @@ def _basis_of(unit: pint.Unit) -> Basis | None:
 # -- rounding -------------------------------------------------------------------------------
 
 
-class RoundingPolicy(Protocol):
+class RoundingPolicy(abc.ABC):
     """A rounding rule: proposes a rounded dose; :func:`compute_dose` checks the tolerance.
 
-    :func:`parse_rounding` reads one from text as the command line takes it.
+    :class:`NearestIncrement`, :class:`OralStrengths` and :class:`VialBanding` derive from
+    it. A policy of your own derives from it too and defines :attr:`tolerance`,
+    :meth:`propose` and :meth:`describe`. :meth:`parse` reads a policy from text, as the
+    command line's ``--round`` takes it:
+
+    >>> RoundingPolicy.parse("vials:10,30,60@5%")
+    VialBanding(vial_sizes_mg=(10.0, 30.0, 60.0), tolerance=0.05)
+    >>> NearestIncrement.parse("nearest:10").describe()
+    'nearest 10 mg within 10 %'
+    >>> VialBanding.parse("nearest:10")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.RoundingError: rounding must be vials:MG,MG[@PCT%], got 'nearest:10'
     """
 
+    __slots__ = ()
+
+    #: The text forms :meth:`parse` reads for this class.
+    FORMS: ClassVar[str] = "nearest:MG, vials:MG,MG[@PCT%] or strengths:MG,MG[@PCT%][,max=N]"
+
     @property
+    @abc.abstractmethod
     def tolerance(self) -> float:
         """The largest change allowed, as a fraction of the calculated dose."""
 
+    @abc.abstractmethod
     def propose(self, mg: float) -> tuple[float, str] | None:
         """Return the rounded dose in mg and how it is made up, or ``None`` if impossible."""
 
+    @abc.abstractmethod
     def describe(self) -> str:
         """Name the policy as an order shows it."""
+
+    @classmethod
+    def parse(cls, spec: str, *, field: str = "rounding") -> Self:
+        """Read a policy of this class from text (see :func:`parse_rounding` for the forms).
+
+        On :class:`RoundingPolicy` itself any of the three forms is read; on a policy class,
+        only that class's form. Anything else raises :class:`~dosing.errors.RoundingError`
+        naming ``field``.
+        """
+        policy = parse_rounding(spec, field=field)
+        if not isinstance(policy, cls):
+            raise RoundingError(field, cls.FORMS, repr(spec))
+        return policy
 
 
 def _is_number(value: object) -> bool:
@@ -294,12 +328,14 @@ def _check_tolerance(tolerance: float) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class NearestIncrement:
+class NearestIncrement(RoundingPolicy):
     """Round to the nearest multiple of ``increment_mg`` (e.g. 1 mg, 10 mg).
 
     >>> NearestIncrement(10).propose(110.43)
     (110.0, 'nearest 10 mg')
     """
+
+    FORMS: ClassVar[str] = "nearest:MG[@PCT%]"
 
     increment_mg: float
     tolerance: float = 0.10
@@ -412,7 +448,7 @@ def _searchable(sizes: tuple[float, ...], mg: float) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class OralStrengths:
+class OralStrengths(RoundingPolicy):
     """Round to what whole capsules or tablets of the given strengths make.
 
     ``max_units`` limits the units in one dose (``None``: no limit of its own; a dose of more
@@ -425,6 +461,8 @@ class OralStrengths:
     >>> OralStrengths((50,), max_units=4).describe()
     'whole capsules/tablets of 50 mg, at most 4 per dose, within 10 %'
     """
+
+    FORMS: ClassVar[str] = "strengths:MG,MG[@PCT%][,max=N]"
 
     strengths_mg: tuple[float, ...]
     tolerance: float = 0.10
@@ -467,12 +505,14 @@ class OralStrengths:
 
 
 @dataclass(frozen=True, slots=True)
-class VialBanding:
+class VialBanding(RoundingPolicy):
     """Band to what whole vials make, within ``tolerance`` (typically 5 % or 10 %).
 
     >>> VialBanding((10, 30, 60), tolerance=0.05).propose(110.43)
     (110.0, '1 × 60 mg + 1 × 30 mg + 2 × 10 mg vials')
     """
+
+    FORMS: ClassVar[str] = "vials:MG,MG[@PCT%]"
 
     vial_sizes_mg: tuple[float, ...]
     tolerance: float = 0.05
@@ -518,6 +558,20 @@ class Dose:
     final_mg: float
     rounding: RoundingPolicy | None = None
     events: tuple[Event, ...] = ()
+
+    def __repr__(self) -> str:
+        """The dose, its calculation and the flags of its events, on one short line.
+
+        >>> from dosing import Patient
+        >>> patient = Patient(height="175 cm", weight="80 kg")
+        >>> compute_dose(DoseRule.parse("56 mg/m²", bsa_cap="2.2 m²"), patient)
+        <Dose 110.4 mg = 56 mg/m² × 1.972 m² (Mosteller)>
+        >>> compute_dose(DoseRule.parse("25 mg"), patient, rounding=NearestIncrement(20))
+        <Dose 25 mg = 25 mg flat [check]>
+        """
+        flags = dict.fromkeys(e.flag for e in self.events)
+        shown = f" [{', '.join(flags)}]" if flags else ""
+        return f"<Dose {self.text} = {self.basis}{shown}>"
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -685,11 +739,11 @@ def _apply_rounding(
     return value, Rounded(calculated, value, made_of, change, policy.tolerance)
 
 
-_ROUNDING_FORMS = "nearest:MG, vials:MG,MG[@PCT%] or strengths:MG,MG[@PCT%][,max=N]"
+_ROUNDING_FORMS = RoundingPolicy.FORMS
 
 
 def parse_rounding(spec: str, *, field: str = "rounding") -> RoundingPolicy:
-    """Read a rounding policy from text.
+    """Read a rounding policy from text (also :meth:`RoundingPolicy.parse`).
 
     ``nearest:MG`` rounds to a multiple of MG (10 % tolerance unless given); ``vials:MG,MG``
     bands to whole vials (5 %); ``strengths:MG,MG`` rounds to whole capsules or tablets

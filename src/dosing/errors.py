@@ -19,6 +19,7 @@ from dataclasses import dataclass
 __all__ = [
     "ChoiceError",
     "DateError",
+    "DocumentError",
     "DosingError",
     "FormatError",
     "ImmutableError",
@@ -109,6 +110,15 @@ class ImmutableError(DosingError, AttributeError):
             "an assignment",
             f"values are immutable; derive a new one with {how}",
         )
+
+
+class DocumentError(DosingError, ValueError):
+    """A JSON document that is not a schedule document of the version this library reads.
+
+    ``details`` holds every problem found, as pydantic lists them (location, message, input).
+    """
+
+    details: tuple[dict[str, object], ...] = ()
 
 
 class OutputError(DosingError):

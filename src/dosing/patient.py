@@ -59,6 +59,7 @@ from pydantic import (
     model_validator,
 )
 
+from dosing._text import abbreviated
 from dosing.bsa import BSAFormula, bsa_m2
 from dosing.errors import (
     DateError,
@@ -305,6 +306,30 @@ class Patient(BaseModel):
                     "age", f"consistent with date_of_birth ({age} years)", str(self.age)
                 )
         return self
+
+    def __repr__(self) -> str:
+        """The patient on one short line: identifier, measurements as used, the other facts.
+
+        >>> Patient(height="5 ft 9 in", weight="176 lb", sex="M", age=70, identifier="MRN 1")
+        <Patient MRN 1: 175.26 cm, 79.8323 kg, male, age 70>
+        >>> Patient(height=230, weight=260, serum_creatinine="97 umol/L", accept_outlier=True)
+        <Patient: 230 cm, 260 kg, creatinine 1.0973 mg/dL, outliers accepted>
+        """
+        facts = [_quantity_text(self.height), _quantity_text(self.weight)]
+        if self.sex is not None:
+            facts.append(self.sex)
+        if self.age is not None:
+            facts.append(f"age {self.age}")
+        if self.date_of_birth is not None:
+            facts.append(f"born {self.date_of_birth.isoformat()}")
+        if self.serum_creatinine is not None:
+            facts.append(f"creatinine {_quantity_text(self.serum_creatinine)}")
+        if self.dialysis is not None:
+            facts.append("on dialysis" if self.dialysis else "not on dialysis")
+        if self.accept_outlier:
+            facts.append("outliers accepted")
+        who = "" if self.identifier is None else f" {abbreviated(self.identifier)}"
+        return f"<Patient{who}: {', '.join(facts)}>"
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Refuse every assignment: a patient never changes; derive a new one instead."""

@@ -131,9 +131,16 @@ def _drug_blocks(
 def build_plan(protocol: Protocol, choices: Mapping[str, ResolvedChoice], *, cycles: int) -> Plan:
     """The planned doses of ``protocol`` over ``cycles`` cycles with resolved ``choices``.
 
-    Raises :class:`~dosing.errors.ScheduleError` if the plan would hold more than
-    :data:`~dosing.protocol.MAX_ADMINISTRATIONS` doses.
+    A plan depends only on its (immutable) inputs, so it is worked out once per protocol,
+    choices and cycle count, and shared. Raises :class:`~dosing.errors.ScheduleError` if the
+    plan would hold more than :data:`~dosing.protocol.MAX_ADMINISTRATIONS` doses.
     """
+    key = ("plan", cycles, tuple(sorted(choices.items())))
+    plan: Plan = protocol.memo(key, lambda: _build_plan(protocol, choices, cycles))
+    return plan
+
+
+def _build_plan(protocol: Protocol, choices: Mapping[str, ResolvedChoice], cycles: int) -> Plan:
     most = protocol.most_administrations(cycles)
     if most > MAX_ADMINISTRATIONS:
         raise ScheduleError(
@@ -164,29 +171,21 @@ def build_plan(protocol: Protocol, choices: Mapping[str, ResolvedChoice], *, cyc
                 rule = base if block.dose is None else drug.with_caps(block.dose)
                 for day in block.days:
                     step = overrides.get(day)
-                    if step is None:
-                        entries.append(
-                            PlannedDose(
-                                cycle,
-                                day,
-                                drug.name,
-                                drug.route,
-                                rule,
-                                chosen and block.dose is None,
-                            )
+                    entries.append(
+                        PlannedDose(
+                            cycle, day, drug.name, drug.route, rule, chosen and block.dose is None
                         )
-                    else:
-                        entries.append(
-                            PlannedDose(
-                                cycle,
-                                day,
-                                drug.name,
-                                drug.route,
-                                step[1],
-                                False,
-                                (step_events[id(step[0])],),
-                            )
+                        if step is None
+                        else PlannedDose(
+                            cycle,
+                            day,
+                            drug.name,
+                            drug.route,
+                            step[1],
+                            False,
+                            (step_events[id(step[0])],),
                         )
+                    )
         entries.sort(key=lambda d: (d.day, order[d.drug]))
         doses.extend(entries)
     return Plan(protocol, cycles, MappingProxyType(dict(choices)), tuple(doses))
@@ -224,15 +223,20 @@ def premedication_gaps(plan: Plan) -> dict[tuple[int, int, str], PremedicationNe
     a day is covered when a drug with that role is planned on the same cycle day.
     """
     protocol = plan.protocol
+    drugs = {d.name: d for d in protocol.drugs}
+    if not any(d.premedication for d in drugs.values()):
+        return {}
     roles: dict[tuple[int, int], set[str]] = {}
     for dose in plan.doses:
-        roles.setdefault((dose.cycle, dose.day), set()).update(protocol.drug(dose.drug).roles)
+        given = drugs[dose.drug].roles
+        if given:
+            roles.setdefault((dose.cycle, dose.day), set()).update(given)
     gaps: dict[tuple[int, int, str], PremedicationNeeded] = {}
     for dose in plan.doses:
-        rule = protocol.drug(dose.drug).premedication
+        rule = drugs[dose.drug].premedication
         if rule is None or not rule.cycles.contains(dose.cycle):
             continue
-        if rule.needs in roles[(dose.cycle, dose.day)]:
+        if rule.needs in roles.get((dose.cycle, dose.day), ()):
             continue
         gaps[(dose.cycle, dose.day, dose.drug)] = PremedicationNeeded(
             dose.drug, rule.needs, rule.timing, f"{rule.source}: {rule.citation}"

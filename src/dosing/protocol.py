@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from types import MappingProxyType
@@ -43,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dosing._text import abbreviated
 from dosing.dose import Basis, DoseRule
 from dosing.errors import (
     ChoiceError,
@@ -58,6 +59,7 @@ from dosing.units import parse_quantity, split_number_unit
 __all__ = [
     "DOSE_LIMITS",
     "FORMAT_VERSIONS",
+    "GROUPS",
     "MAX_ADMINISTRATIONS",
     "MAX_CYCLES",
     "MAX_FILE_BYTES",
@@ -110,6 +112,17 @@ _TABLE = r"^[a-z][a-z0-9\-]{1,15}$"
 _RULE_UNITS = {Basis.PER_M2: "mg/m2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
 
 SourceTag = Literal["SEED", "US", "EU", "TRIAL", "INST"]
+Group = Literal["seed", "label", "other"]
+
+#: The catalogue groups a protocol may name (format 2 ``group``) and what each holds, in the
+#: order ``dosing protocols`` lists them.
+GROUPS: Mapping[str, str] = MappingProxyType(
+    {
+        "seed": "Seed regimens",
+        "label": "Label variants",
+        "other": "Other regimens",
+    }
+)
 
 
 def _some(values: Sequence[int], limit: int = 10) -> str:
@@ -707,6 +720,14 @@ class Protocol(_Model):
             "protocol counted back from an infusion on day 0)."
         ),
     )
+    group: Group | None = Field(
+        default=None,
+        description=(
+            "Format 2: where the protocol stands in the catalogue: 'seed' (a regimen of the "
+            "seed document), 'label' (a label's variant of a regimen), 'other' (another "
+            "regimen); listed without a group when left out."
+        ),
+    )
     cycles: Cycles
     sources: tuple[Source, ...] = Field(max_length=20)
     drugs: tuple[Drug, ...] = Field(min_length=1, max_length=30)
@@ -720,6 +741,7 @@ class Protocol(_Model):
         default=(), max_length=50, description="Where this file departs from or refines a source."
     )
     _origin: str = PrivateAttr(default="<memory>")
+    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("sources")
     @classmethod
@@ -758,6 +780,20 @@ class Protocol(_Model):
     def origin(self) -> str:
         """Where the protocol was loaded from (a path, or ``builtin:ID``)."""
         return self._origin
+
+    def __repr__(self) -> str:
+        """The protocol on one short line: id, drugs, cycles and where it came from.
+
+        >>> from dosing.catalogue import get_protocol
+        >>> get_protocol("KRd")
+        <Protocol KRd: carfilzomib, lenalidomide, dexamethasone; 28-day cycles, 8 by default (builtin:KRd)>
+        """
+        names = [d.name for d in self.drugs]
+        drugs = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        return (
+            f"<Protocol {self.id}: {drugs}; {self.cycle_length_days}-day cycles, "
+            f"{self.cycles.default} by default ({abbreviated(self.origin, 40)})>"
+        )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with ``update``, a new protocol validated exactly like a loaded file.
@@ -800,6 +836,17 @@ class Protocol(_Model):
             return f"{self.cycles.default} (maximum {self.cycles.maximum})"
         return str(self.cycles.default)
 
+    def earliest_day(self) -> int:
+        """The first day of cycle 1: 1, or the earliest day 0 or negative day any drug has.
+
+        >>> from dosing.catalogue import get_protocol
+        >>> get_protocol("KRd").earliest_day(), get_protocol("Flu-Cy-LD").earliest_day()
+        (1, -5)
+        """
+        blocks = [b for d in self.drugs for b in d.schedule]
+        blocks += [b for c in self.choices.values() for v in c.schedules.values() for b in v]
+        return min([1, *(day for b in blocks if b.cycles.contains(1) for day in b.days)])
+
     def renal_tables(self) -> tuple[str, ...]:
         """Every renal table any drug of the protocol has (``('us', 'eu')``)."""
         return tuple(dict.fromkeys(t for d in self.drugs for t in d.renal_tables()))
@@ -811,15 +858,7 @@ class Protocol(_Model):
         >>> get_protocol("KRd").most_administrations(1)
         31
         """
-        total = 0
-        for cycle in range(1, cycles + 1):
-            for drug in self.drugs:
-                variants = [drug.schedule]
-                choice = self.choices.get(drug.name)
-                if choice is not None:
-                    variants += list(choice.schedules.values())
-                total += max(len(_days_in(v, cycle)) for v in variants)
-        return total
+        return sum(_most_in_cycle(self, cycle) for cycle in range(1, cycles + 1))
 
     def max_cycles(self) -> int:
         """The most cycles a schedule may have.
@@ -827,19 +866,43 @@ class Protocol(_Model):
         That is the protocol's maximum, the library's limit of :data:`MAX_CYCLES`, and no
         more cycles than :data:`MAX_ADMINISTRATIONS` administrations hold.
         """
-        return _max_cycles(self)
+        return int(self.memo("max_cycles", lambda: _max_cycles(self)))
+
+    def memo(self, key: object, make: Callable[[], Any]) -> Any:
+        """A value derived from this (immutable) protocol, worked out once and kept.
+
+        Used for what every schedule of the protocol needs: its cycle limit, its plans.
+        At most 256 values are kept.
+        """
+        memo = self._memo
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        value = make()
+        if len(memo) >= 256:
+            memo.clear()
+        memo[key] = value
+        return value
+
+
+def _most_in_cycle(protocol: Protocol, cycle: int) -> int:
+    """The most administrations one cycle can hold, over every choice's days."""
+    total = 0
+    for drug in protocol.drugs:
+        variants = [drug.schedule]
+        choice = protocol.choices.get(drug.name)
+        if choice is not None:
+            variants += list(choice.schedules.values())
+        total += max(len(_days_in(v, cycle)) for v in variants)
+    return total
 
 
 def _max_cycles(protocol: Protocol) -> int:
     stated = protocol.cycles.maximum or MAX_CYCLES
     total = 0
     for cycle in range(1, stated + 1):
-        for drug in protocol.drugs:
-            variants = [drug.schedule]
-            choice = protocol.choices.get(drug.name)
-            if choice is not None:
-                variants += list(choice.schedules.values())
-            total += max(len(_days_in(v, cycle)) for v in variants)
+        total += _most_in_cycle(protocol, cycle)
         if total > MAX_ADMINISTRATIONS:
             return max(cycle - 1, 1)
     return stated
@@ -906,6 +969,7 @@ def _version_problems(
     if data.get("format", 1) != 1:
         return []
     used = ["anchor_day"] if data.get("anchor_day", 1) != 1 else []
+    used += ["group"] if data.get("group") is not None else []
     for drug in drugs:
         used += [f"drugs.{drug.get('name')}.{k}" for k in _V2_DRUG_KEYS if drug.get(k)]
         for i, block in enumerate(drug.get("schedule") or ()):

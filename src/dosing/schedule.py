@@ -25,14 +25,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from dosing._frozen import immutable
+from dosing._text import abbreviated
 from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
 from dosing.course import Amendment
 from dosing.course import apply as apply_amendments
-from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
-from dosing.errors import DateError, ScheduleError
+from dosing.dose import Basis, Dose, RoundingPolicy, dose_from_measure
+from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.notation import REPORTING, format_amount
 from dosing.plan import (
     Plan,
@@ -46,12 +47,15 @@ from dosing.renal import DEFAULT_TABLE, RenalDecision, RenalFunction, assess, de
 from dosing.trace import Event, HeldDose, OlderPatientDose, PremedicationNeeded, StepUpDose
 
 if TYPE_CHECKING:
+    import pandas
     import pint
 
     from dosing.patient import Patient
 
 __all__ = [
+    "RECORD_FIELDS",
     "VERIFICATION_NOTICE",
+    "WEEKDAYS",
     "Administration",
     "DrugTotal",
     "HeldAdministration",
@@ -68,6 +72,24 @@ VERIFICATION_NOTICE = (
     "For trained clinicians only: every dose and date must be verified against the protocol, "
     "the product labels and the patient before use."
 )
+
+#: The keys of :meth:`Schedule.to_records`, in order (the columns of :meth:`Schedule.to_pandas`).
+RECORD_FIELDS: Final = (
+    "date",
+    "weekday",
+    "cycle",
+    "day",
+    "drug",
+    "route",
+    "dose_mg",
+    "calculated_mg",
+    "basis",
+    "reason",
+    "event_kinds",
+)
+
+#: Weekday names as the records write them, Monday first (never the system's locale).
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 #: How far from today a start date may lie, in years: 10 back, 5 ahead.
 START_WINDOW_YEARS = (10, 5)
@@ -164,6 +186,15 @@ class Administration:
     route: str
     dose: Dose
     events: tuple[Event, ...] = ()
+
+    def __repr__(self) -> str:
+        """``<Administration 2026-01-05 C1 D1 carfilzomib 39.4 mg IV [step-up]>``."""
+        flags = dict.fromkeys(e.flag for e in self.reasons)
+        shown = f" [{', '.join(flags)}]" if flags else ""
+        return (
+            f"<Administration {self.date.isoformat()} {self.label} {abbreviated(self.drug, 40)} "
+            f"{self.dose.text} {self.route}{shown}>"
+        )
 
     @property
     def label(self) -> str:
@@ -281,6 +312,34 @@ class Schedule:
     course_id: str | None = None
     held: tuple[HeldAdministration, ...] = field(default=(), repr=False)
 
+    def __repr__(self) -> str:
+        """The schedule on one short line: protocol, patient, cycles, start and size.
+
+        >>> import datetime as dt
+        >>> from dosing import Patient, get_protocol
+        >>> build_schedule(get_protocol("D-KRd"),
+        ...                Patient(height=175, weight=80, identifier="MRN 1"), "2026-01-05",
+        ...                today=dt.date(2026, 1, 1))
+        <Schedule D-KRd for MRN 1: 8 cycles from 2026-01-05, 266 administrations>
+        """
+        who = self.patient.identifier
+        patient = "" if who is None else f" for {abbreviated(who)}"
+        count = self.cycles - self.first_cycle + 1
+        cycles = (
+            f"{_counted(count, 'cycle')}"
+            if self.first_cycle == 1
+            else f"cycles {self.first_cycle} to {self.cycles}"
+        )
+        extras = [_counted(len(self.administrations), "administration")]
+        if self.amendments:
+            extras.append(_counted(len(self.amendments), "course change"))
+        if self.held:
+            extras.append(f"{len(self.held)} held")
+        return (
+            f"<Schedule {self.protocol.id}{patient}: {cycles} from {self.start.isoformat()}, "
+            f"{', '.join(extras)}>"
+        )
+
     @property
     def first_cycle(self) -> int:
         """The first cycle on the calendar (1 unless the course starts later)."""
@@ -326,8 +385,13 @@ class Schedule:
         return None
 
     def cycle_window(self, cycle: int) -> tuple[dt.date, dt.date]:
-        """First and last date of ``cycle`` (day 1 to the cycle's last day, delays included)."""
-        return self.date_of(cycle, 1), self.date_of(cycle, self.protocol.cycle_length_days)
+        """First and last date of ``cycle``, delays included.
+
+        A cycle runs from day 1 to its last day; cycle 1 from its earliest day when a
+        protocol gives day 0 or negative days.
+        """
+        first = self.protocol.earliest_day() if cycle == 1 else 1
+        return self.date_of(cycle, first), self.date_of(cycle, self.protocol.cycle_length_days)
 
     def by_day(self) -> tuple[TreatmentDay, ...]:
         """Administrations grouped by date."""
@@ -341,6 +405,59 @@ class Schedule:
         if group:
             days.append(TreatmentDay(group[0].date, group[0].cycle, group[0].day, tuple(group)))
         return tuple(days)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per administration, in date order, doses as numbers in mg.
+
+        Keys (:data:`RECORD_FIELDS`): ``date`` (a :class:`datetime.date`), ``weekday``
+        (``Mon`` to ``Sun``), ``cycle``, ``day``, ``drug``, ``route``, ``dose_mg`` (the dose
+        to give), ``calculated_mg`` (before rounding, unrounded), ``basis`` and ``reason`` as
+        the tables write them, and ``event_kinds``, the kinds of the dose's trace events
+        (:mod:`dosing.trace`). The same records are :meth:`to_pandas`'s rows.
+
+        >>> import datetime as dt
+        >>> from dosing import Patient, get_protocol
+        >>> s = build_schedule(get_protocol("KRd"), Patient(height=175, weight=80),
+        ...                    "2026-01-05", cycles=1, today=dt.date(2026, 1, 1))
+        >>> s.to_records()[0]
+        {'date': datetime.date(2026, 1, 5), 'weekday': 'Mon', 'cycle': 1, 'day': 1, 'drug': 'carfilzomib', 'route': 'IV', 'dose_mg': 39.4, 'calculated_mg': 39.4405..., 'basis': '20 mg/m² × 1.972 m² (Mosteller)', 'reason': 'priming dose: 20 mg/m2 on cycle 1 days 1-2, target dose from day 8 if tolerated', 'event_kinds': ['step_up']}
+        """
+        return [
+            {
+                "date": a.date,
+                "weekday": WEEKDAYS[a.date.weekday()],
+                "cycle": a.cycle,
+                "day": a.day,
+                "drug": a.drug,
+                "route": a.route,
+                "dose_mg": a.dose.final_mg,
+                "calculated_mg": a.dose.calculated_mg,
+                "basis": a.dose.basis,
+                "reason": a.reason,
+                "event_kinds": [e.kind for e in a.reasons],
+            }
+            for a in self.administrations
+        ]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """:meth:`to_records` as a pandas DataFrame, ``date`` as datetime64.
+
+        Needs pandas, which the ``pandas`` extra installs (``pip install 'dosing[pandas]'``);
+        without it, a :class:`~dosing.errors.DosingError` says so. pandas is imported here,
+        on first use, never by ``import dosing`` or the command line.
+        """
+        try:
+            import pandas
+        except ImportError:
+            raise DosingError(
+                "pandas",
+                "installed for Schedule.to_pandas()",
+                "no module named 'pandas'",
+                "install the extra: pip install 'dosing[pandas]'",
+            ) from None
+        frame = pandas.DataFrame.from_records(self.to_records(), columns=list(RECORD_FIELDS))
+        frame["date"] = pandas.to_datetime(frame["date"])
+        return frame
 
     def by_drug(self) -> dict[str, tuple[Administration, ...]]:
         """Administrations of each drug, in the protocol's drug order."""
@@ -470,6 +587,11 @@ class Schedule:
         return tuple(notes)
 
 
+def _counted(count: int, noun: str) -> str:
+    """``1 cycle``, ``8 cycles``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def build_schedule(
     protocol: Protocol,
     patient: Patient,
@@ -512,7 +634,7 @@ def build_schedule(
             )
     function = assess(patient, on=first_day, weight_policy=clearance_weight)
     decisions = decide(protocol, function, resolved, table=renal_table)
-    plan = build_plan(protocol, resolved, cycles=count)
+    base = plan = build_plan(protocol, resolved, cycles=count)
     plan = with_renal_starting_doses(
         plan,
         {
@@ -533,17 +655,30 @@ def build_schedule(
         raise ScheduleError(
             "course_id", "2 to 64 letters, digits, '-', '_' or '.'", repr(course_id)
         )
-    gaps = premedication_gaps(plan)
+    gaps = (
+        protocol.memo(
+            ("gaps", count, tuple(sorted(resolved.items()))), lambda: premedication_gaps(base)
+        )
+        if plan is base  # the shared plan of the protocol, choices and cycles: gaps kept with it
+        else premedication_gaps(plan)
+    )
     bsa = patient.bsa(formula).magnitude
     weight = patient.weight.magnitude
     height = patient.height.magnitude
     strengths = {d.name: d.strengths for d in protocol.drugs}
-    doses: dict[tuple[str, DoseRule, float | None], Dose] = {}
+    # Doses are worked out once per drug, rule object (shared by the plan) and measurement.
+    doses: dict[tuple[str, int, float | None], Dose] = {}
     length = protocol.cycle_length_days
     origin = first_day - dt.timedelta(days=(plan.first_cycle - 1) * length)
+    dates: dict[tuple[int, int, int], dt.date] = {}
 
     def date_of(cycle: int, day: int, shift: int) -> dt.date:
-        return dose_date(origin, length, cycle, day, protocol.anchor_day) + dt.timedelta(days=shift)
+        found = dates.get((cycle, day, shift))
+        if found is None:
+            found = dates[(cycle, day, shift)] = dose_date(
+                origin, length, cycle, day, protocol.anchor_day
+            ) + dt.timedelta(days=shift)
+        return found
 
     administrations: list[Administration] = []
     premedication: list[PremedicationDay] = []
@@ -560,7 +695,7 @@ def build_schedule(
             if rule.basis is Basis.PER_KG
             else None
         )
-        key = (planned.drug, rule, measure)
+        key = (planned.drug, id(rule), measure)
         dose = doses.get(key)
         if dose is None:
             dose = doses[key] = dose_from_measure(
@@ -588,7 +723,8 @@ def build_schedule(
             replace(a, events=(*a.events, about[a.drug])) if a.drug in about else a
             for a in administrations
         ]
-    administrations.sort(key=lambda a: a.date)  # stable: day and drug order within a date
+    # No sort is needed: the plan runs in cycle and day order, and delays only ever add to the
+    # days after their point, so the dates already run forward.
     held = tuple(
         HeldAdministration(
             date_of(d.cycle, d.day, plan.shift(d.cycle, d.day)), d.cycle, d.day, d.drug, d.route, e

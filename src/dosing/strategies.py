@@ -1,17 +1,24 @@
 """Hypothesis strategies for property tests of code that uses `dosing`.
 
-This module needs the test extra (``pip install 'dosing[test]'``), which provides
-`hypothesis`. Every strategy draws values that `dosing` accepts: measurements in the adult
-range as pint quantities (or as the strings people type), patients, BSA formulas, dose rules,
-rounding policies, the built-in protocols and start dates inside the allowed window.
+This module needs hypothesis, which the ``hypothesis`` extra installs (``pip install
+'dosing[hypothesis]'``; it brings in nothing else). Every strategy draws values that
+`dosing` accepts: measurements in the adult range as pint quantities (or as the strings
+people type), patients, BSA formulas, dose rules, rounding policies, the built-in protocols
+and start dates inside the allowed window.
+
+Importing this module also registers strategies for the public types, so that
+``st.from_type`` and ``st.builds`` draw them: :class:`~dosing.Patient` (:func:`patients`),
+:class:`~dosing.Protocol` (:func:`protocols`), :class:`~dosing.DoseRule`
+(:func:`dose_rules`), :class:`~dosing.RoundingPolicy` (:func:`rounding_policies`) and each
+policy class. ``import dosing`` alone does not: it never imports hypothesis.
 
 The default adult range is 145 to 205 cm and 40 to 150 kg, well inside the plausibility
 ranges of :mod:`dosing.patient` (100 to 250 cm, 30 to 250 kg); pass ``min_cm``/``max_cm``
 or ``min_kg``/``max_kg`` to widen or narrow it.
 
->>> from hypothesis import given
->>> from dosing.strategies import patients
->>> @given(patients())
+>>> from hypothesis import given, strategies as st
+>>> import dosing, dosing.strategies
+>>> @given(st.from_type(dosing.Patient))
 ... def test_bsa_is_positive(patient):
 ...     assert patient.bsa().magnitude > 0
 >>> test_bsa_is_positive()
@@ -27,7 +34,14 @@ from hypothesis import strategies as st
 
 from dosing.bsa import BSAFormula
 from dosing.catalogue import builtin_protocols
-from dosing.dose import Basis, DoseRule, NearestIncrement, OralStrengths, VialBanding
+from dosing.dose import (
+    Basis,
+    DoseRule,
+    NearestIncrement,
+    OralStrengths,
+    RoundingPolicy,
+    VialBanding,
+)
 from dosing.patient import PLAUSIBLE, PLAUSIBLE_BMI, Patient
 from dosing.protocol import Protocol
 from dosing.schedule import START_WINDOW_YEARS
@@ -36,8 +50,6 @@ from dosing.units import Quantity, UnitSystem, as_entered, parse_length, parse_m
 if TYPE_CHECKING:
     import pint
     from hypothesis.strategies import SearchStrategy
-
-    from dosing.dose import RoundingPolicy
 
 __all__ = [
     "bsa_formulas",
@@ -332,21 +344,24 @@ _VIAL_SETS: tuple[tuple[float, ...], ...] = (
 def rounding_policies() -> SearchStrategy[RoundingPolicy]:
     """Rounding policies as used in practice: nearest increment, oral strengths, vial banding.
 
-    Tolerances are 5 % or 10 % (clinical reference §9).
+    Tolerances are 5 % or 10 % (clinical reference §9). Each kind alone is drawn by
+    ``st.from_type(NearestIncrement)`` (or ``OralStrengths``, ``VialBanding``).
 
     >>> from hypothesis import find
     >>> find(rounding_policies(), lambda p: isinstance(p, VialBanding)).describe()
     'vials of 10, 30, 60 mg within 5 %'
     """
-    tolerance = st.sampled_from([0.05, 0.10])
-    policies: list[SearchStrategy[Any]] = [
-        st.builds(
-            NearestIncrement, st.sampled_from([0.1, 0.5, 1, 2.5, 5, 10, 25, 50, 100]), tolerance
-        ),
-        st.builds(OralStrengths, st.sampled_from(_ORAL_SETS), tolerance),
-        st.builds(VialBanding, st.sampled_from(_VIAL_SETS), tolerance),
-    ]
-    return st.one_of(policies)
+    return st.one_of([_POLICIES[kind] for kind in (NearestIncrement, OralStrengths, VialBanding)])
+
+
+_TOLERANCES = st.sampled_from([0.05, 0.10])
+_POLICIES: dict[type[RoundingPolicy], SearchStrategy[Any]] = {
+    NearestIncrement: st.builds(
+        NearestIncrement, st.sampled_from([0.1, 0.5, 1, 2.5, 5, 10, 25, 50, 100]), _TOLERANCES
+    ),
+    OralStrengths: st.builds(OralStrengths, st.sampled_from(_ORAL_SETS), _TOLERANCES),
+    VialBanding: st.builds(VialBanding, st.sampled_from(_VIAL_SETS), _TOLERANCES),
+}
 
 
 def protocols() -> SearchStrategy[Protocol]:
@@ -373,3 +388,16 @@ def start_dates(today: dt.date) -> SearchStrategy[dt.date]:
     return st.dates(
         min_value=today - relativedelta(years=back), max_value=today + relativedelta(years=ahead)
     )
+
+
+def _register() -> None:
+    """Register the strategies for the public types, for ``st.from_type`` and ``st.builds``."""
+    st.register_type_strategy(Patient, patients())
+    st.register_type_strategy(Protocol, protocols())
+    st.register_type_strategy(DoseRule, dose_rules())
+    st.register_type_strategy(RoundingPolicy, rounding_policies())
+    for kind, strategy in _POLICIES.items():
+        st.register_type_strategy(kind, strategy)
+
+
+_register()

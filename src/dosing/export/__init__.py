@@ -1,22 +1,26 @@
-"""Writing a schedule out: tables (CSV, Markdown, JSON, HTML, plain text) and iCalendar.
+"""Writing a schedule out: tables (CSV, Markdown, JSON, HTML, plain text), iCalendar and FHIR.
 
 Every output carries the same header (patient, BSA and formula, protocol, choices with
 defaults marked, cycles, date generated, sources) and the verification notice. Exporters
 are pure: they return text or bytes; writing files is the caller's (see :mod:`dosing._files`).
 
-:func:`render` picks the exporter by format name; :func:`parse_generated_at` reads the
-generation time that makes an output byte-identical from one run to the next.
+The formats are listed once, in :mod:`dosing.export.formats`; :func:`render` picks the
+exporter from there. :func:`parse_generated_at` reads the generation time that makes an
+output byte-identical from one run to the next. Importing this package is cheap: the
+exporters, and the header and row helpers, load when first used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 from dosing.errors import DateError, DosingError
-from dosing.export._common import Header, Row, header, rows
+from dosing.export.formats import REGISTRY, get_format
 
 if TYPE_CHECKING:
+    from dosing.export._common import Header, Row, header, rows
     from dosing.schedule import Schedule
 
 __all__ = [
@@ -30,8 +34,9 @@ __all__ = [
     "rows",
 ]
 
-#: The format names :func:`render` knows, as the command line's ``--format`` takes them.
-FORMATS: Final = ("table", "csv", "md", "json", "html", "ics")
+#: The format names :func:`render` knows, as the command line's ``--format`` takes them
+#: (the names of :data:`dosing.export.formats.REGISTRY`).
+FORMATS: Final = tuple(REGISTRY)
 
 #: The years a generation time may fall in (UTC), first and last included. Further out is
 #: a typing mistake.
@@ -39,15 +44,27 @@ GENERATED_YEARS: Final = (2000, 2100)
 
 _ISO_EXAMPLE: Final = "an ISO 8601 date-time such as 2026-01-01T00:00:00Z"
 
+_LAZY: Final = dict.fromkeys(("Header", "Row", "header", "rows"), "dosing.export._common")
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dosing.export' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 def render(
-    schedule: Schedule, fmt: str, *, generated_at: dt.datetime | None = None, **ics_options: Any
+    schedule: Schedule, fmt: str, *, generated_at: dt.datetime | None = None, **options: Any
 ) -> str | bytes:
-    """Render ``schedule`` in ``fmt``, one of :data:`FORMATS`: text, or bytes for ``ics``.
+    """Render ``schedule`` in ``fmt``, one of :data:`FORMATS`: text, or bytes for a binary format.
 
-    ``generated_at`` fixes the generation time; ``ics_options`` go to
-    :func:`dosing.export.ics.to_ics` (``per``, ``time``, ``tz``, ``remind``, ``duration``).
-    The iCalendar and HTML exporters are imported only when asked for.
+    ``generated_at`` fixes the generation time; ``options`` go to the format's exporter and
+    must be ones it takes (the iCalendar exporter's ``per``, ``time``, ``tz``, ``remind``,
+    ``duration``: see :func:`dosing.export.ics.to_ics`). Each exporter is imported only
+    when asked for.
 
     >>> import datetime as dt
     >>> from dosing import Patient, build_schedule, get_protocol
@@ -60,31 +77,21 @@ def render(
     >>> render(s, "pdf")
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, got 'pdf'
+    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'
+    >>> render(s, "csv", time="09:00")
+    Traceback (most recent call last):
+      ...
+    dosing.errors.DosingError: options must be ones the csv format takes (none), got time
     """
-    if fmt == "ics":
-        from dosing.export.ics import to_ics
-
-        return to_ics(schedule, generated_at=generated_at, **ics_options)
-    if ics_options:
+    spec = get_format(fmt)
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
         raise DosingError(
-            "ics_options", "given with the ics format only", ", ".join(sorted(ics_options))
+            "options",
+            f"ones the {spec.name} format takes ({', '.join(spec.options) or 'none'})",
+            ", ".join(unknown),
         )
-    if fmt == "html":
-        from dosing.export.html import to_html
-
-        return to_html(schedule, generated_at=generated_at)
-    from dosing.export import table
-
-    writers = {
-        "table": table.to_text,
-        "csv": table.to_csv,
-        "md": table.to_markdown,
-        "json": table.to_json,
-    }
-    if fmt not in writers:
-        raise DosingError("format", f"one of {', '.join(FORMATS)}", repr(fmt))
-    return writers[fmt](schedule, generated_at=generated_at)
+    return spec.render(schedule, generated_at=generated_at, **options)
 
 
 def parse_generated_at(

@@ -87,7 +87,8 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         (
             "cycles",
             f"{schedule.cycles} ({cycle_note}) of {p.cycle_length_days} days, "
-            f"{schedule.start.isoformat()} to {schedule.end.isoformat()}",
+            f"{schedule.cycle_window(schedule.first_cycle)[0].isoformat()} to "
+            f"{schedule.end.isoformat()}",
         )
     )
     if p.anchor_day != 1:

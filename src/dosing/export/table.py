@@ -30,17 +30,24 @@ import io
 import json
 import re
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from dosing._text import json_text, message, multi_line, one_line, spreadsheet_text
+from dosing.codes import ROUTES
+from dosing.dose import Basis
 from dosing.export._common import COLUMNS, Row, generated_text, header, rows
 from dosing.schedule import Schedule
 
+if TYPE_CHECKING:
+    from dosing.protocol import Drug
+
 __all__ = [
+    "SCHEDULE_FORMAT",
     "aligned",
     "comment_line",
     "csv_cell",
     "markdown_cell",
+    "measurement",
     "plain_text",
     "to_csv",
     "to_json",
@@ -158,19 +165,41 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     return "\n".join(lines) + "\n"
 
 
+#: The name and version of the JSON document :func:`to_json` writes, its ``format`` key.
+#: :class:`dosing.export.document.ScheduleDocument` is its model and JSON Schema.
+SCHEDULE_FORMAT: Final = "dosing-schedule/1"
+
+
+def measurement(value: float, unit: str, decimals: int = 4) -> dict[str, Any]:
+    """A measurement as the JSON document writes it: the number, rounded, and its unit.
+
+    >>> measurement(175.26, "cm"), measurement(79.832270079, "kg")
+    ({'value': 175.26, 'unit': 'cm'}, {'value': 79.8323, 'unit': 'kg'})
+    """
+    return {"value": round(value, decimals), "unit": unit}
+
+
 def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> dict[str, Any]:
     """The JSON document as Python data (see :func:`to_json`)."""
     head = header(schedule, generated_at=generated_at)
     p = schedule.protocol
-    patient = schedule.patient.model_dump(mode="json", exclude_none=True)
-    patient["outliers"] = list(schedule.patient.outliers)
-    patient["entered"] = dict(schedule.patient.entered)  # as typed, before conversion
+    person = schedule.patient
+    patient = person.model_dump(mode="json")  # every field; null when not given
+    patient["height"] = measurement(person.height.magnitude, "cm")
+    patient["weight"] = measurement(person.weight.magnitude, "kg")
+    creatinine = person.serum_creatinine
+    patient["serum_creatinine"] = (
+        None if creatinine is None else measurement(creatinine.magnitude, "mg/dL")
+    )
+    patient["outliers"] = list(person.outliers)
+    patient["entered"] = dict(person.entered)  # as typed, before conversion
     return {
+        "format": SCHEDULE_FORMAT,
         "notice": head.notice,
         "generated": generated_text(generated_at),
         "patient": patient,
         "bsa": {
-            "value_m2": round(schedule.bsa_m2, 4),
+            **measurement(schedule.bsa_m2, "m2"),
             "formula": schedule.bsa_formula.value,
             "formula_is_default": schedule.bsa_formula_is_default,
         },
@@ -179,9 +208,11 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
             "name": p.name,
             "setting": p.setting,
             "cycle_length_days": p.cycle_length_days,
+            "anchor_day": p.anchor_day,
             "origin": p.origin,
             "sources": [{"tag": s.tag, "citation": s.citation} for s in p.sources],
             "notes": list(p.notes),
+            "drugs": [_drug_data(d) for d in p.drugs],
         },
         "choices": {
             c.drug: {
@@ -236,7 +267,11 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
                 "unit": "mg",
                 "route": a.route,
                 "basis": a.dose.basis,
-                "calculated_mg": round(a.dose.calculated_mg, 6),
+                "calculated": measurement(a.dose.calculated_mg, "mg", 6),
+                "rate": measurement(a.dose.rule.amount, _RATE_UNITS[a.dose.rule.basis], 6),
+                "measure": None
+                if a.dose.measure is None
+                else measurement(a.dose.measure, _MEASURE_UNITS[a.dose.rule.basis]),
                 "step_up": a.step is not None,
                 "reason": a.reason,
                 "events": [e.as_dict() for e in a.reasons],
@@ -256,36 +291,57 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
     }
 
 
+#: The units of a dose's rate, and of the measurement a rate is multiplied by (a flat dose
+#: has none), as UCUM writes them.
+_RATE_UNITS: Final = {Basis.PER_M2: "mg/m2", Basis.PER_KG: "mg/kg", Basis.FLAT: "mg"}
+_MEASURE_UNITS: Final = {Basis.PER_M2: "m2", Basis.PER_KG: "kg"}
+
+
+def _drug_data(drug: Drug) -> dict[str, Any]:
+    """A protocol drug's identity as JSON data: name, route, and the standard codes of both.
+
+    ``codes`` is ``null`` when the protocol file gives none: no code is guessed.
+    """
+    codes = drug.codes
+    return {
+        "name": drug.name,
+        "route": drug.route,
+        "product": drug.product,
+        "codes": None if codes is None else codes.model_dump(mode="json"),
+        "route_codes": ROUTES[drug.route].as_dict(),
+    }
+
+
 def _renal_data(schedule: Schedule) -> dict[str, Any]:
     """The renal assessment and what each drug's renal table gave, as JSON data."""
     function = schedule.renal
-    data: dict[str, Any] = {"given": function is not None, "summary": schedule.renal_text()}
-    if function is not None:
-        data |= {
-            "clearance_ml_min": None
-            if function.clearance_ml_min is None
-            else round(function.clearance_ml_min, 2),
-            "method": "Cockcroft-Gault",
-            "weight_policy": function.weight_policy.value,
-            "weight_policy_is_default": function.weight_policy_is_default,
-            "dialysis": function.dialysis,
-        }
-    if schedule.renal_decisions:
-        data["table"] = schedule.renal_table
-        data["table_is_default"] = schedule.renal_table_is_default
-        data["starting_doses"] = {
-            name: {"applied": d.row is not None, "note": d.note}
-            for name, d in schedule.renal_decisions.items()
-        }
-    return data
+    decisions = schedule.renal_decisions
+    return {
+        "given": function is not None,
+        "summary": schedule.renal_text(),
+        "clearance": None
+        if function is None or function.clearance_ml_min is None
+        else measurement(function.clearance_ml_min, "mL/min", 2),
+        "method": None if function is None else "Cockcroft-Gault",
+        "weight_policy": None if function is None else function.weight_policy.value,
+        "weight_policy_is_default": None if function is None else function.weight_policy_is_default,
+        "dialysis": None if function is None else function.dialysis,
+        "table": schedule.renal_table if decisions else None,
+        "table_is_default": schedule.renal_table_is_default if decisions else None,
+        "starting_doses": {
+            name: {"applied": d.row is not None, "note": d.note} for name, d in decisions.items()
+        },
+    }
 
 
 def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
-    """The schedule as a JSON document.
+    """The schedule as a JSON document, format :data:`SCHEDULE_FORMAT`.
 
-    Keys: ``patient``, ``protocol``, ``choices`` (defaults marked), ``administrations``
-    (``date``, ``cycle``, ``day``, ``drug``, ``dose``, ``unit``, ``route``, ``basis``, ...),
-    ``totals``, ``notes`` and the ``notice``.
+    Keys: ``format``, ``patient``, ``bsa``, ``protocol``, ``choices`` (defaults marked),
+    ``administrations`` (``date``, ``cycle``, ``day``, ``drug``, ``dose``, ``unit``,
+    ``route``, ``basis``, ``calculated``, ...), ``totals``, ``notes`` and the ``notice``.
+    Measurements are ``{"value": number, "unit": UCUM code}``. The document's model and JSON
+    Schema are :class:`dosing.export.document.ScheduleDocument` (``dosing schema --document``).
     """
     document = json.dumps(
         to_json_data(schedule, generated_at=generated_at), indent=2, ensure_ascii=False

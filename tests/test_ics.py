@@ -314,6 +314,20 @@ def test_a_time_that_occurs_twice_is_written_in_utc() -> None:
     assert b"DTSTART;TZID=America/New_York:20261102T004500\r\n" in late  # C1 D9
 
 
+def test_clock_changes_of_a_long_calendar_are_yearly_rules() -> None:
+    """KRd for 24 cycles (2026 to 2027) in Berlin: each change is a yearly rule, not RDATEs."""
+    s = schedule("KRd", cycles=24)
+    assert s.administrations[-1].date.year == 2027
+    data = export(s, time=parse_time("09:00"), tz=parse_tz("Europe/Berlin"))
+    zone = data[data.index(b"BEGIN:VTIMEZONE") : data.index(b"END:VTIMEZONE")]
+    # summer time from the last Sunday of March, winter time from the last Sunday of October
+    assert b"DTSTART:20250330T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n" in zone
+    assert b"DTSTART:20251026T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n" in zone
+    assert b"RDATE" not in zone
+    # C17 D1 is 16 x 28 = 448 days after 2026-01-05: 2027-03-29, the day after the change
+    assert b"DTSTART;TZID=Europe/Berlin:20270329T090000\r\n" in data
+
+
 def test_time_without_zone_is_floating_and_said_so() -> None:
     """A time without tz is floating local time: no VTIMEZONE, and each timed event says so."""
     data = export(schedule("KRd"), time=parse_time("08:15"))

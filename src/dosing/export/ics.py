@@ -279,7 +279,55 @@ def _vtimezone(zone: ZoneInfo, first: dt.date, last: dt.date) -> Timezone:
     # icalendar notes the covered range in a COMMENT, which RFC 5545 does not allow directly
     # in VTIMEZONE (libical and the Ruby parser reject it); the range is in the docs instead.
     component.pop("COMMENT", None)
+    # Over two years, icalendar gives an observance several onsets in one RDATE list, which
+    # the Ruby parser cannot read and ical.js, vobject and ts-ics read wrongly (ts-ics also
+    # one RDATE a line, and the Ruby parser observances that begin after an event). The
+    # onsets of a clock change that comes back every year on the same weekday of the same
+    # month (the last Sunday of March) are written as that yearly rule instead, the form
+    # every parser reads; others stay RDATEs, one a line.
+    for observance in component.subcomponents:
+        listed = observance.pop("RDATE", None)
+        if listed is None:
+            continue
+        onsets = [observance.decoded("DTSTART")]
+        for value in listed if isinstance(listed, list) else [listed]:
+            onsets += [onset.dt for onset in value.dts]
+        rule = _yearly_rule(onsets)
+        if rule is not None:
+            # Open-ended, as calendar programs write it (vobject and the Ruby parser misread
+            # an UNTIL here); it holds for every event of the file.
+            observance.add("RRULE", rule)
+        else:
+            for onset in onsets[1:]:
+                observance.add("RDATE", onset)
     return component
+
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _yearly_rule(onsets: Sequence[dt.datetime]) -> dict[str, object] | None:
+    """``FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` if ``onsets`` (one a year, from the first) follow it.
+
+    >>> _yearly_rule([dt.datetime(2025, 3, 30, 2), dt.datetime(2026, 3, 29, 2)])
+    {'FREQ': 'YEARLY', 'BYMONTH': 3, 'BYDAY': '-1SU'}
+    >>> _yearly_rule([dt.datetime(2025, 3, 30, 2), dt.datetime(2026, 4, 5, 2)]) is None
+    True
+    """
+    first = onsets[0]
+    years = [o.year for o in onsets]
+    if years != list(range(first.year, first.year + len(onsets))) or any(
+        (o.month, o.weekday(), o.time()) != (first.month, first.weekday(), first.time())
+        for o in onsets
+    ):
+        return None
+    weekday = _WEEKDAYS[first.weekday()]
+    if all((o + dt.timedelta(days=7)).month != o.month for o in onsets):
+        return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": f"-1{weekday}"}
+    nth = (first.day - 1) // 7 + 1
+    if all((o.day - 1) // 7 + 1 == nth for o in onsets):
+        return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": f"{nth}{weekday}"}
+    return None
 
 
 def _zone_key(tz: dt.tzinfo) -> str | None:

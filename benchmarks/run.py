@@ -60,6 +60,8 @@ def write_patients_csv(path: Path, n: int) -> None:
 
 # -- the reference loop: plain floats and the csv module --------------------------------------
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
 #: D-KRd as plain data: (drug, route, kind, amount, days by cycle).
 _DARA_DAYS = {1: (1, 8, 15, 22), 2: (1, 8, 15, 22), 3: (1, 15), 4: (1, 15), 5: (1, 15), 6: (1, 15)}
 
@@ -70,10 +72,12 @@ def reference_loop(n: int, out: Path) -> int:
     count = 0
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(
+        writer.writerow(  # written out: this loop imports nothing of the library
             [
                 "patient",
+                "protocol",
                 "date",
+                "weekday",
                 "cycle",
                 "day",
                 "drug",
@@ -129,10 +133,13 @@ def reference_loop(n: int, out: Path) -> int:
                     )
                 day_rows.sort(key=lambda r: (r[0], r[1]))
                 for day, _, drug, route, mg, basis, reason in day_rows:
+                    date = dt.date.fromordinal(first + day - 1)
                     writer.writerow(
                         [
                             ident,
-                            dt.date.fromordinal(first + day - 1).isoformat(),
+                            "D-KRd",
+                            date.isoformat(),
+                            _WEEKDAYS[date.weekday()],
                             cycle,
                             day,
                             drug,
@@ -408,7 +415,7 @@ def bench_cohorts(report: Report, sizes: Sequence[int], rounds: int, work: Path)
 
 
 def _same_dates_and_drugs(folder: Path) -> None:
-    """The reference loop really does the same work: same patients, dates, days and drugs.
+    """The reference loop really does the same work: same patients, dates, weekdays, days, drugs.
 
     Both files are read as streams, so this process stays small: the peak memory of every
     later child process is at least this process's own (Linux carries it across exec).
@@ -416,7 +423,7 @@ def _same_dates_and_drugs(folder: Path) -> None:
 
     def keys(handle: TextIO) -> Iterator[tuple[str, ...]]:
         lines = (ln for ln in handle if not ln.startswith("#"))
-        return (tuple(r[:5]) for r in csv.reader(lines))
+        return (tuple(r[:7]) for r in csv.reader(lines))
 
     with (
         (folder / "library.csv").open(encoding="utf-8", newline="") as a,

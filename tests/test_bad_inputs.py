@@ -787,7 +787,11 @@ def _patients_file(path: Path, count: int) -> Path:
 
 
 def test_two_cohort_runs_into_one_folder_replace_no_file(tmp_path: Path) -> None:
-    """Two runs into one folder: each patient's file is written by one run, reported by the other."""
+    """Two runs into one folder: each patient's file is written by one run, refused by the other.
+
+    The other refuses it row by row, or - if the first run's files were there when it
+    started - all at once, in one line, before any work.
+    """
     patients = _patients_file(tmp_path / "patients.csv", 150)
     folder = tmp_path / "out"
     folder.mkdir()
@@ -804,6 +808,11 @@ def test_two_cohort_runs_into_one_folder_replace_no_file(tmp_path: Path) -> None
     every = {f"P{i:04d}" for i in range(150)}
     written = []
     for err in errs:
+        if "of it already" in err:  # refused before any work: it wrote nothing
+            assert err.count("\n") == 1, err
+            assert "pass --force" in err
+            written.append(set())
+            continue
         rejected = {
             f"P{int(line.split(':')[0].split()[1]) - 2:04d}"
             for line in err.splitlines()
@@ -1123,6 +1132,101 @@ def test_a_real_folder_without_search_permission_never_crashes(
     assert err.count("\n") == 1, err
     assert (status, "permission denied" in err) in {(2, True), (0, False)}
     assert status == 0 or not (locked / "out.csv").exists()
+
+
+#: A patients file the cohort refuses whole, before any output: its header, and the fragment.
+PATIENTS_FILE_CASES = [
+    ("id,hieght,weight,start", "patients header must be known column names spelt right"),
+    ("id,height,wieght,start", "'wieght' (did you mean 'weight'?)"),
+    ("id,height,weight,start,creatinin", "'creatinin' (did you mean 'creatinine'?)"),
+    ("id,height,weight,start,serum creatinine", "(did you mean 'creatinine'?)"),
+    ("id,height,weight_kg,start", "'weight_kg' (did you mean 'weight'?)"),
+    ("id,height,weight,start,Dexamethason", "(did you mean 'dexamethasone'?)"),
+    ("id,height,,weight,start", "patients header must be a name for every column"),
+    ("id;height;weight;start;id", "'id' repeated"),
+]
+
+
+@pytest.mark.parametrize(("header", "fragment"), PATIENTS_FILE_CASES)
+def test_a_patients_file_with_a_look_alike_column_is_refused_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, fragment: str
+) -> None:
+    """A misspelt or empty column name exits 2 in one line naming it; nothing is written."""
+    patients = tmp_path / "patients.csv"
+    patients.write_text(f"{header}\nP1,175cm,80kg,{START_SOON}\n", encoding="utf-8")
+    assert main(_patients_args(str(patients), str(tmp_path / "all.csv"))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert fragment in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["patients.csv"]
+
+
+#: A patients row the cohort rejects, the others being written: extra columns, the row's
+#: cells after id, height, weight, and the fragment of its `line 3:` message.
+PATIENTS_ROW_CASES = [
+    ("start", "2026-01-04T23:00:00", "a time of day may come from a time zone"),
+    ("start", "2026-01-05T00:00:00+01:00", "start must be an ISO date YYYY-MM-DD"),
+    ("start", "05/01/2026", "day/month order is ambiguous"),
+    ("start,protocol", f"{START_SOON},nothing-like-it", "protocol must be a known id or alias"),
+    ("start,protocol", f"{START_SOON},../../etc/x.toml", "protocol must be a known id or alias"),
+    ("start,cycles", f"{START_SOON},2.5", "cycles must be a whole number, got '2.5'"),
+    ("start,cycles", f"{START_SOON},99", "cycles must be between 1 and 24, got 99"),
+    ("start,age", f"{START_SOON},-3", "age must be a whole number, got '-3'"),
+    ("start,age", f"{START_SOON},300", "age must be between 0 and 130 years"),
+    ("start,sex", f"{START_SOON},x", "sex must be 'female' or 'male'"),
+    (
+        "start,creatinine",
+        f"{START_SOON},1.4mg/dL",
+        "age, sex must be given with a serum creatinine",
+    ),
+    ("start,creatinine,age,sex", f"{START_SOON},88mg/dL,70,m", "did you mean 88 µmol/L?"),
+    ("start,dialysis", f"{START_SOON},maybe", "dialysis must be yes or no"),
+    ("start,date_of_birth", f"{START_SOON},2999-01-01", "date_of_birth must be in the past"),
+    ("start,lenalidomide", f"{START_SOON},15", "lenalidomide column must be empty for KRd"),
+    ("start,dexamethasone", f"{START_SOON},30", "dexamethasone must be one of 20, 40"),
+    ("start,choose,dexamethasone", f"{START_SOON},dexamethasone=20,20", "chosen once"),
+    ("start,", f"{START_SOON},x", "row must have 4 cells like the header, got 5"),
+]
+
+
+@pytest.mark.parametrize(("columns", "cells", "fragment"), PATIENTS_ROW_CASES)
+def test_a_patients_row_with_a_bad_cell_is_rejected_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], columns: str, cells: str, fragment: str
+) -> None:
+    """A bad cell rejects its row by line number (exit 2); the good rows around it are written."""
+    good = ",".join([START_SOON, *[""] * columns.count(",")])
+    patients = tmp_path / "patients.csv"
+    patients.write_text(
+        f"id,height,weight,{columns}\nP1,175cm,80kg,{good}\nP2,175cm,80kg,{cells}\n"
+        f"P3,175cm,80kg,{good}\n",
+        encoding="utf-8",
+    )
+    assert main(_patients_args(str(patients), str(tmp_path / "all.csv"))) == 2
+    err = capsys.readouterr().err.splitlines()
+    [line] = [e for e in err if e.startswith("line ")]
+    assert line.startswith("line 3: ")
+    assert fragment in line
+    assert err[-1].startswith("dosing: wrote 2 patients")
+
+
+def test_clinic_days_naming_the_output_or_an_existing_file_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--clinic-days equal to -o, or an existing file without --force: one line, nothing written."""
+    patients = _patients_file(tmp_path / "patients.csv", 2)
+    out = tmp_path / "all.csv"
+    existing = tmp_path / "days.csv"
+    existing.write_text("keep me", encoding="utf-8")
+    for days, fragment in [
+        (str(out), "--clinic-days must be another file than -o"),
+        (str(existing), "output must be a file that does not exist yet (or pass --force)"),
+    ]:
+        assert main([*_patients_args(str(patients), str(out)), "--clinic-days", days]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert fragment in err
+    assert not out.exists()
+    assert existing.read_text(encoding="utf-8") == "keep me"
 
 
 @pytest.mark.parametrize("endings", [b"\r", b"\r\n", b"\n"], ids=["CR only", "CRLF", "LF"])

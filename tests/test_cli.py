@@ -16,7 +16,7 @@ from dosing._cli import main
 
 PATIENT = ["--height", "175cm", "--weight", "80kg", "--start", "2026-01-05"]
 FIXED = ["--generated-at", "2026-01-01T00:00:00Z"]
-REQUIRED_COLUMNS = ["date", "cycle", "day", "drug", "dose", "unit", "route", "basis"]
+REQUIRED_COLUMNS = ["date", "weekday", "cycle", "day", "drug", "dose", "unit", "route", "basis"]
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -84,7 +84,7 @@ def test_accepted_bmi_outlier_is_in_every_format(
         [*args, "--start", "2026-01-05", "--cycles", "1", "-o", str(target)], capsys
     )
     assert status == 0
-    text = target.read_text(encoding="utf-8")
+    text = " ".join(target.read_text(encoding="utf-8").split())  # the terminal text wraps
     assert "BMI 57.3 kg/m²" in text
     assert "outside the adult range 12 to 50 kg/m²" in text
 
@@ -183,6 +183,7 @@ def test_calendar_json_has_the_documented_shape(capsys: pytest.CaptureFixture[st
     assert c1d8 == [
         {
             "date": "2026-01-12",
+            "weekday": "Mon",
             "cycle": 1,
             "day": 8,
             "drug": "carfilzomib",
@@ -236,9 +237,9 @@ def test_calendar_markdown_has_table_and_notice(capsys: pytest.CaptureFixture[st
     )
     assert status == 0
     assert "For trained clinicians only" in out
-    assert "| date | cycle | day | drug | dose | unit | route | basis |" in out
+    assert "| date | weekday | cycle | day | drug | dose | unit | route | basis |" in out
     assert (
-        "| 2026-01-05 | 1 | 1 | daratumumab | 640 | mg | IV | 8 mg/kg × 80 kg actual weight |"
+        "| 2026-01-05 | Mon | 1 | 1 | daratumumab | 640 | mg | IV | 8 mg/kg × 80 kg actual weight |"
         in out
     )
 
@@ -501,10 +502,12 @@ def test_csv_numbers_have_no_thousands_separators(capsys: pytest.CaptureFixture[
         ["calendar", "D-KRd", *PATIENT, "--cycles", "1", "--format", "csv", *FIXED], capsys
     )
     row = next(
-        r for r in csv.reader(io.StringIO(out)) if r[:4] == ["2026-01-05", "1", "1", "daratumumab"]
+        r
+        for r in csv.reader(io.StringIO(out))
+        if r[:5] == ["2026-01-05", "Mon", "1", "1", "daratumumab"]
     )
-    assert row[4:7] == ["1280", "mg", "IV"]
-    assert row[8] == "1280"
+    assert row[5:8] == ["1280", "mg", "IV"]
+    assert row[9] == "1280"
     assert (
         "# protocol: D-KRd: Daratumumab, carfilzomib, lenalidomide and dexamethasone (newly diagnosed); built in"
         in out

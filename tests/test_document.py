@@ -105,6 +105,7 @@ def _special_schedules() -> dict[str, dosing.Schedule]:
         "capped BSA": _schedule("D-KRd", patient={"height": "190 cm", "weight": "110 kg"}),
         "maximum dose": _schedule(dosing.loads_protocol(CAPPED)),
         "not dispensable": _schedule("KCyD"),
+        "clinic closed": _schedule("KRd", closed=["2026-01-06"]),
         "rounded": _schedule(
             "KRd",
             rounding={
@@ -284,7 +285,8 @@ def test_schema_command_takes_one_format_at_a_time(capsys: pytest.CaptureFixture
         (
             ("administrations", 1, "events", 0, "kind"),
             "unknown",
-            "administrations.1.events.0.kind must be one of 'bsa_capped', 'delayed', "
+            "administrations.1.events.0.kind must be one of 'bsa_capped', 'clinic_closed', "
+            "'delayed', "
             "'dose_level', 'held', 'maximum_dose', 'not_dispensable', 'older_patient_dose', "
             "'premedication_needed', 'renal_starting_dose', 'reweighed', 'rounded', "
             "'rounding_impossible', 'rounding_refused', 'step_up', got 'unknown'",

@@ -41,9 +41,9 @@ def _choices(command: str, option: str) -> list[str]:
 
 
 def test_the_registry_lists_every_format_once_in_order() -> None:
-    """The registry holds the seven formats, in the order --format lists them."""
-    assert list(REGISTRY) == ["table", "csv", "md", "json", "html", "ics", "fhir"]
-    assert FORMATS == ("table", "csv", "md", "json", "html", "ics", "fhir")
+    """The registry holds the eight formats, in the order --format lists them."""
+    assert list(REGISTRY) == ["table", "csv", "md", "json", "html", "ics", "fhir", "jsonl"]
+    assert FORMATS == ("table", "csv", "md", "json", "html", "ics", "fhir", "jsonl")
 
 
 def test_calendar_format_choices_are_the_registry() -> None:
@@ -98,7 +98,7 @@ def test_an_unknown_format_name_is_refused() -> None:
     """get_format names the known formats when given another."""
     with pytest.raises(
         DosingError,
-        match=r"^format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'$",
+        match=r"^format must be one of table, csv, md, json, html, ics, fhir, jsonl, got 'pdf'$",
     ):
         get_format("pdf")
 

@@ -28,7 +28,13 @@ import dosing
 from dosing._cli import main
 from dosing._text import message, multi_line, one_line
 from dosing.catalogue import load_protocol
-from dosing.cohort import open_patients, schedule_patients
+from dosing.cohort import (
+    ClinicDays,
+    open_patients,
+    schedule_patients,
+    write_cohort_csv,
+    write_cohort_jsonl,
+)
 from dosing.export import render
 from dosing.export.table import csv_cell
 from dosing.protocol import loads_protocol, parse_protocol
@@ -262,6 +268,55 @@ def test_build_schedule_never_gives_anything_but_a_schedule_or_a_dosing_error(
     assert all(a.dose.final_mg > 0 for a in schedule.administrations)
 
 
+_KRD = dosing.build_schedule(
+    dosing.get_protocol("KRd"),
+    dosing.Patient(height="175 cm", weight="80 kg"),
+    "2026-01-05",
+    cycles=1,
+    today=TODAY,
+)
+
+
+@settings(deadline=None)
+@given(
+    st.one_of(
+        st.lists(
+            st.one_of(
+                st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1)),
+                st.dates(dt.date(2025, 12, 1), dt.date(2026, 3, 1)).map(dt.date.isoformat),
+                st.text(max_size=12),
+                st.integers(),
+                st.none(),
+            ),
+            max_size=6,
+        ),
+        st.text(max_size=12),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_closure_dates_give_the_same_doses_or_a_dosing_error(closed: object) -> None:
+    """Any closure list gives the schedule without closures, every dose on a closed date
+    marked, or a DosingError - never anything else, and never a moved dose."""
+    try:
+        schedule = dosing.build_schedule(
+            _KRD.protocol,
+            _KRD.patient,
+            "2026-01-05",
+            cycles=1,
+            closed=closed,
+            today=TODAY,  # type: ignore[arg-type]
+        )
+    except dosing.DosingError:
+        return
+    assert [(a.date, a.drug, a.dose) for a in schedule.administrations] == [
+        (a.date, a.drug, a.dose) for a in _KRD.administrations
+    ]
+    for admin in schedule.administrations:
+        assert ("closed" in [e.flag for e in admin.events]) == (admin.date in schedule.closed)
+    assert render(schedule, "html")
+
+
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     dose=st.builds("{} {}".format, st.floats(1e-4, 2e4), st.sampled_from(["mg", "mg/m2", "mg/kg"])),
@@ -344,7 +399,7 @@ def test_any_identifier_gives_exports_without_control_characters(identifier: str
         dosing.get_protocol("Kd-weekly"), patient, "2026-01-05", cycles=1, today=TODAY
     )
     moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    for fmt in ("table", "csv", "md", "json", "html", "ics", "fhir"):
+    for fmt in ("table", "csv", "md", "json", "html", "ics", "fhir", "jsonl"):
         data = render(schedule, fmt, generated_at=moment)
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         assert not NEVER_SHOWN.search(text.replace("\r\n", "\n")), fmt
@@ -431,6 +486,58 @@ def test_any_patients_file_gives_results_or_a_dosing_error(data: bytes, head: by
                     pass
         except dosing.DosingError:
             pass
+
+
+#: The columns a spreadsheet row may have: cells that read, then cells near them that do not.
+SHEET = {
+    "id": (["P1", "MRN #1", "=1+1", "a;b"], [""]),
+    "height": (["175cm", "1,75 m", "5 ft 9 in", "69in"], ["175", "1cm"]),
+    "weight": (["80kg", "176lb", "80,5 kg"], ["80", "9kg"]),
+    "start": (
+        ["2026-01-05", "2026-01-05T00:00:00", "2026/1/5"],
+        ["05/01/2026", "2026-01-05 13:00"],
+    ),
+    "protocol": (["", "KRd", "d-krd", "builtin:KdD", "D-KRd-SC"], ["Kd", "Flu-Cy-LD"]),
+    "cycles": (["", "1", "2"], ["0", "1.0"]),
+    "age": (["", "82", "65"], ["17", "x"]),
+    "sex": (["", "f", "male"], ["W"]),
+    "creatinine": (["", "1.4mg/dL", "97 umol/L"], ["1.4"]),
+    "dialysis": (["", "yes", "no"], ["1", "maybe"]),
+    "date_of_birth": (["", "1944-03-10", "1944-03-10T00:00:00"], ["10/03/1944"]),
+    "dexamethasone": (["", "20", "40"], ["30"]),
+}
+
+
+def _cell(good: list[str], bad: list[str]) -> st.SearchStrategy[str]:
+    """Mostly a cell that reads; one time in ten one that does not, or any text."""
+    return st.integers(0, 9).flatmap(
+        lambda n: st.sampled_from(bad) | st.text(max_size=12) if n == 0 else st.sampled_from(good)
+    )
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries({name: _cell(*cells) for name, cells in SHEET.items()}),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from([None, "KRd"]),
+)
+def test_any_spreadsheet_row_gives_a_patient_or_a_rejection(
+    cells: dict[str, str], separator: str, cohort: str | None
+) -> None:
+    """Any cells under every column, in any separator: scheduled and written, or rejected by line."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=separator).writerows([list(cells), list(cells.values())])
+    protocol = None if cohort is None else dosing.get_protocol(cohort)
+    try:
+        results = list(schedule_patients(protocol, out.getvalue().splitlines(), today=TODAY))
+    except dosing.DosingError:
+        return  # a header that says nothing about a protocol, with none for the cohort
+    event(type(results[0]).__name__ if results else "blank")
+    days = ClinicDays()
+    for write in (write_cohort_csv, write_cohort_jsonl):
+        summary = write(io.StringIO(), iter(results), on_written=lambda r: days.add(r.schedule))
+        assert summary.patients + summary.rejected == len(results)
+    days.to_csv()
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

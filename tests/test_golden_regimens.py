@@ -117,8 +117,8 @@ def test_lymphodepletion_counts_back_from_the_infusion_day(
     assert status == 0
     out = capsys.readouterr().out
     assert "2026-01-05 is cycle 1 day 0, the day this protocol counts from" in out
-    assert "| 2025-12-31 | 1 | -5 | fludarabine | 59.2 |" in out
-    assert "| 2026-01-02 | 1 | -3 | cyclophosphamide | 591.6 |" in out
+    assert "| 2025-12-31 | Wed | 1 | -5 | fludarabine | 59.2 |" in out
+    assert "| 2026-01-02 | Fri | 1 | -3 | cyclophosphamide | 591.6 |" in out
     assert "2026-01-05 |" not in out.split("| date |", 1)[1]
 
 

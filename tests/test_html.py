@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -13,6 +14,7 @@ from dosing.errors import DosingError
 from dosing.export._common import COLUMNS, header, rows
 from dosing.export.html import escape, to_html
 from dosing.schedule import VERIFICATION_NOTICE, Schedule
+from tests.test_table import FRIDAY_DATES
 
 GENERATED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 1, 1)
@@ -162,24 +164,55 @@ def test_schedule_and_protocol_notes_are_listed(krd: Schedule, krd_tree: TreeBui
     )
 
 
-def test_one_order_row_per_administration_with_all_columns(
+def _order_rows(tree: TreeBuilder) -> list[Node]:
+    return [tr for t in tree.root.find_all("table", "order") for tr in t.find_all("tr", "admin")]
+
+
+def test_every_administration_is_on_the_order_sheet_once(
     krd: Schedule, krd_tree: TreeBuilder
 ) -> None:
-    """Each administration is one order-sheet row whose cells follow COLUMNS."""
+    """Each administration is one row whose cells follow COLUMNS, or one date of a run row."""
     tables = krd_tree.root.find_all("table", "order")
-    header_cells = [th.text() for th in tables[0].find_all("th")]
+    header_cells = [th.text() for th in tables[0].find_all("thead")[0].find_all("th")]
     assert tuple(header_cells) == COLUMNS
-    shown = [tr for t in tables for tr in t.find_all("tr", "admin")]
+    shown = _order_rows(krd_tree)
+    listed = [(d, tr) for tr in shown for d in tr.attrs["data-dates"].split()]
+    assert sum(int(tr.attrs["data-doses"]) for tr in shown) == len(krd.administrations)
     expected = rows(krd)
-    assert len(shown) == len(expected) == len(krd.administrations)
-    for tr, row in zip(shown, expected, strict=True):
+    assert sorted(d for d, _ in listed) == sorted(r.date for r in expected)
+    singles = [tr for tr in shown if tr.attrs["data-doses"] == "1"]
+    for tr in singles:
+        row = next(
+            r
+            for r in expected
+            if r.date == tr.attrs["data-dates"] and r.drug == tr.find_all("td")[4].text()
+        )
         cells = [td.words() for td in tr.find_all("td")]
         want = [" ".join(c.split()) for c in row.cells()]
         dose, calculated = COLUMNS.index("dose"), COLUMNS.index("calculated")
         for i in (dose, calculated):  # the page writes 1,280 where the data column has 1280
             cells[i] = cells[i].replace(",", "")
         assert cells[:-1] == want[:-1]
-        assert cells[-1].endswith(want[-1])
+
+
+def test_a_run_of_daily_capsules_is_one_row_naming_every_date(krd_tree: TreeBuilder) -> None:
+    """KRd lenalidomide 25 mg on days 1-21 of cycle 1 is one row: 2026-01-05 to 2026-01-25,
+    21 doses daily, its weekend days named, every date listed in the row's data."""
+    run = next(
+        tr
+        for tr in _order_rows(krd_tree)
+        if "run" in tr.classes and tr.find_all("td", "col-cycle")[0].text() == "1"
+    )
+    cells = {td.attrs["class"][4:]: td.words() for td in run.find_all("td")}
+    assert cells["date"] == "2026-01-05 to 2026-01-25"
+    assert cells["weekday"] == "Mon to Sun"
+    assert cells["day"] == "1-21"
+    assert cells["drug"] == "lenalidomide"
+    assert cells["dose"] == "25"
+    assert cells["route"] == "PO"
+    assert cells["reason"].startswith("21 doses, daily weekend D6 Sat, D7 Sun, D13 Sat")
+    assert run.attrs["data-doses"] == "21"
+    assert run.attrs["data-dates"].split() == [f"2026-01-{d:02d}" for d in range(5, 26)]
 
 
 def test_c1d8_carfilzomib_row_reads_as_worked_by_hand(krd_tree: TreeBuilder) -> None:
@@ -190,7 +223,7 @@ def test_c1d8_carfilzomib_row_reads_as_worked_by_hand(krd_tree: TreeBuilder) -> 
         if tr.find_all("td")[0].text() == "2026-01-12" and "carfilzomib" in tr.words()
     )
     assert row == [
-        "2026-01-12", "1", "8", "carfilzomib", "110.4", "mg", "IV",
+        "2026-01-12", "Mon", "1", "8", "carfilzomib", "110.4", "mg", "IV",
         "56 mg/m² × 1.972 m² (Mosteller)", "110.4335", "",
     ]  # fmt: skip
 
@@ -207,11 +240,13 @@ def test_order_sheet_has_one_table_per_cycle(krd: Schedule, krd_tree: TreeBuilde
 def test_step_up_doses_are_marked_in_words(krd: Schedule, krd_tree: TreeBuilder) -> None:
     """A step-up dose row is marked modified and carries a 'step-up' flag first; a day that
     needs premedication is flagged 'premedication'; plain rows carry no flag."""
-    shown = [
-        tr for t in krd_tree.root.find_all("table", "order") for tr in t.find_all("tr", "admin")
+    shown = [tr for tr in _order_rows(krd_tree) if tr.attrs["data-doses"] == "1"]
+    singles = [
+        a for a in krd.administrations if not (a.drug == "lenalidomide" and a.cycle in (1, 2))
     ]
     seen = set()
-    for tr, admin in zip(shown, krd.administrations, strict=True):
+    for tr, admin in zip(shown, singles, strict=True):
+        assert tr.attrs["data-dates"] == admin.date.isoformat()
         flags = [s.text() for s in tr.find_all("span", "flag")]
         expected = (["step-up"] if admin.step is not None else []) + (
             ["premedication"]
@@ -246,15 +281,19 @@ def test_capped_dose_is_marked_capped() -> None:
 
 
 def test_totals_per_cycle_and_cumulative(krd: Schedule, krd_tree: TreeBuilder) -> None:
-    """Each cycle has a totals table with doses, cycle total and cumulative mg per drug."""
-    tables = krd_tree.root.find_all("table", "totals")
+    """Each cycle's dispensing table gives every drug's total and cumulative mg."""
+    tables = krd_tree.root.find_all("table", "dispense")
     assert [t.attrs["data-cycle"] for t in tables] == ["1", "2"]
     second = {
-        tr.find_all("th")[0].text(): [td.text() for td in tr.find_all("td")]
-        for tr in tables[1].find_all("tr", "total")
+        tr.find_all("th")[0].text(): (
+            tr.find_all("td", "total")[0].text(),
+            tr.find_all("td", "cumulative")[0].text(),
+        )
+        for tr in tables[1].find_all("tr", "dispense-row")
+        if tr.find_all("td", "total")
     }
-    lenalidomide = second["lenalidomide"]
-    assert lenalidomide == ["21", "525 mg", "1,050 mg"]
+    assert second["lenalidomide"] == ("525 mg (21 doses)", "1,050 mg")
+    assert second["carfilzomib"] == ("662.4 mg (6 doses)", "1,182.8 mg")  # 6 × 110.4; + 520.4
     assert set(second) == {d.name for d in krd.protocol.drugs}
 
 
@@ -401,7 +440,8 @@ def test_every_builtin_protocol_renders_balanced_html(protocol: str) -> None:
     """Each built-in protocol renders to well-formed HTML with a row per administration."""
     schedule = make(protocol, 2)
     tree = parse(to_html(schedule, generated_at=GENERATED))
-    assert len(tree.root.find_all("tr", "admin")) == len(schedule.administrations)
+    doses = sum(int(tr.attrs["data-doses"]) for tr in tree.root.find_all("tr", "admin"))
+    assert doses == len(schedule.administrations)
     starts = [
         s.text()
         for m in tree.root.find_all("table", "month")
@@ -420,3 +460,239 @@ def test_doses_on_the_page_are_written_per_ismp() -> None:
     page = to_html(schedule, generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     assert '<td class="col-dose">1,280</td>' in page
     assert '<td class="col-calculated">1,280</td>' in page
+
+
+# -- the printed order: running header, dispensing, signatures, weekends, closures ---------
+
+
+def _css_text(css: str) -> str:
+    """A CSS string's text: six-digit escapes (and the space after one) read back by hand."""
+    return re.sub(r"\\([0-9a-f]{6}) ?", lambda m: chr(int(m[1], 16)), css)
+
+
+def _style(page: str) -> str:
+    return page.split("<style>")[1].split("</style>")[0]
+
+
+def _page_rules(page: str) -> dict[str, dict[str, str]]:
+    """Each @page rule (by name, "" for every page) and its margin boxes' content, as text."""
+    rules: dict[str, dict[str, str]] = {}
+    for name, body in re.findall(r"@page ?([\w-]*)\{((?:@[\w-]+\{[^}]*\})+)\}", _style(page)):
+        rules[name] = {
+            box: _css_text(content)
+            for box, content in re.findall(r"@([\w-]+)\{content:([^;]*);", body)
+        }
+    return rules
+
+
+@pytest.fixture(scope="module")
+def dkrd() -> Schedule:
+    return make("D-KRd", 3, identifier='MRN "0001" </style>')
+
+
+@pytest.fixture(scope="module")
+def dkrd_page(dkrd: Schedule) -> str:
+    return to_html(dkrd, generated_at=GENERATED)
+
+
+def test_every_printed_page_names_patient_protocol_part_and_page(dkrd_page: str) -> None:
+    """Every page's top says patient, protocol and 'page N of M'; its foot the notice; each
+    cycle and month is a named page whose top says which cycle or month it is."""
+    rules = _page_rules(dkrd_page)
+    every = rules[""]
+    assert every["top-left"] == '"patient MRN "0001" </style> · protocol D-KRd"'
+    assert every["top-right"] == '"page " counter(page) " of " counter(pages)'
+    assert every["bottom-left"] == f'"Verify before use. {VERIFICATION_NOTICE}"'
+    assert every["bottom-right"] == '"generated 2026-01-01T00:00:00Z"'
+    assert rules["order-header"]["top-center"] == (
+        '"order header · cycles 1-3, Mon 5 January 2026 to Sun 29 March 2026"'
+    )
+    assert rules["cycles-1"]["top-center"] == (
+        '"cycle 1 · Mon 5 January 2026 to Sun 1 February 2026"'
+    )
+    assert rules["cycles-3"]["top-center"] == ('"cycle 3 · Mon 2 March 2026 to Sun 29 March 2026"')
+    assert rules["month-2026-02"]["top-center"] == '"calendar · February 2026 · cycles 1-2"'
+    style = _style(dkrd_page)
+    for part in ("order-header", "cycles-1", "cycles-2", "cycles-3", "month-2026-01"):
+        assert f"#{part}{{page:{part}}}" in style
+    tree = parse(dkrd_page)
+    assert [d.attrs["id"] for d in tree.root.find_all("div", "cycle-sheet")] == [
+        "cycles-1",
+        "cycles-2",
+        "cycles-3",
+    ]
+    assert '"0001"' not in style
+    assert "</style> " not in style
+
+
+def test_without_an_identifier_every_page_says_so() -> None:
+    """A patient without an identifier is named as such at the top of every page."""
+    rules = _page_rules(to_html(make("KRd", 1, identifier=None), generated_at=GENERATED))
+    assert rules[""]["top-left"] == '"patient: no identifier given · protocol KRd"'
+
+
+def test_dispensing_summary_of_dkrd_cycle_1_reads_as_worked_by_hand(dkrd_page: str) -> None:
+    """Cycle 1, 175 cm / 80 kg: daratumumab 16 mg/kg = 1,280 mg × 4; carfilzomib 39.4 mg × 2 and
+    110.4 mg × 4; lenalidomide 25 mg days 1-21 = 21 capsules of 25 mg; dexamethasone 40 mg × 4."""
+    table = parse(dkrd_page).root.find_all("table", "dispense")[0]
+    assert table.attrs["data-cycle"] == "1"
+    heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
+    assert heads[:7] == ["drug", "dose", "route", "days", "doses", "total", "quantity to dispense"]
+    got = [
+        [tr.find_all("th")[0].text(), *[td.words() for td in tr.find_all("td")][:6]]
+        for tr in table.find_all("tr", "dispense-row")
+    ]
+    assert got == [
+        ["daratumumab", "1,280 mg", "IV", "1, 8, 15, 22", "4", "5,120 mg",
+         "5,120 mg in total; no vial sizes stated"],
+        ["carfilzomib", "39.4 mg", "IV", "1-2", "2", "78.8 mg",
+         "78.8 mg in total; no vial sizes stated"],
+        ["carfilzomib", "110.4 mg", "IV", "8-9, 15-16", "4", "441.6 mg",
+         "441.6 mg in total; no vial sizes stated"],
+        ["lenalidomide", "25 mg", "PO", "1-21", "21", "525 mg", "21 capsules of 25 mg"],
+        ["dexamethasone", "40 mg", "PO", "1, 8, 15, 22", "4", "160 mg",
+         "160 mg in total; no capsule or tablet strengths stated"],
+    ]  # fmt: skip
+
+
+def test_each_cycle_has_lines_for_prescriber_pharmacist_and_nurse(dkrd_page: str) -> None:
+    """Every D-KRd cycle fills its page and ends with a sign-off table: prescriber, verifying
+    pharmacist and nurse, each with an empty name, signature and date."""
+    tree = parse(dkrd_page)
+    tables = tree.root.find_all("table", "sign")
+    assert [t.attrs["data-cycles"] for t in tables] == ["1", "2", "3"]
+    assert [t.find_all("caption")[0].text() for t in tables] == [
+        "Sign-off, cycle 1",
+        "Sign-off, cycle 2",
+        "Sign-off, cycle 3",
+    ]
+    for table in tables:
+        heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
+        assert heads == ["role", "name", "signature", "date"]
+        signers = table.find_all("tr", "signer")
+        assert [tr.find_all("th")[0].text() for tr in signers] == [
+            "Prescriber",
+            "Verifying pharmacist",
+            "Nurse",
+        ]
+        for tr in signers:
+            blanks = tr.find_all("td", "blank")
+            assert [td.text() for td in blanks] == ["", "", ""]
+    block = tree.root.find_all("div", "cycle-block")[1]
+    assert block.find_all("table", "sign")[0].attrs["data-cycles"] == "2"
+
+
+def test_short_cycles_share_a_printed_sheet_and_its_sign_off() -> None:
+    """Elranatamab's weekly cycles hold one dose each: several share a sheet (a named page
+    saying 'cycles 4-6') and one sign-off; every cycle is on exactly one sheet."""
+    schedule = make("elranatamab", 12)
+    page = to_html(schedule, generated_at=GENERATED)
+    tree = parse(page)
+    sheets = tree.root.find_all("div", "cycle-sheet")
+    assert 1 < len(sheets) < 12
+    cycles = [
+        int(block.attrs["id"].removeprefix("cycle-"))
+        for sheet in sheets
+        for block in sheet.find_all("div", "cycle-block")
+    ]
+    assert cycles == list(range(1, 13))
+    for sheet in sheets:
+        signs = sheet.find_all("table", "sign")
+        assert len(signs) == 1
+        inside = [
+            b.attrs["id"].removeprefix("cycle-") for b in sheet.find_all("div", "cycle-block")
+        ]
+        span = inside[0] if len(inside) == 1 else f"{inside[0]}-{inside[-1]}"
+        assert signs[0].attrs["data-cycles"] == span
+        assert sheet.attrs["id"] == f"cycles-{span}"
+        assert f"#cycles-{span}{{page:cycles-{span}}}" in _style(page)
+    assert "cycles" in _page_rules(page)[sheets[1].attrs["id"]]["top-center"]
+
+
+@pytest.fixture(scope="module")
+def friday() -> Schedule:
+    """KdD from Friday 2026-01-09, with the clinic closed on Friday 2026-01-16."""
+    patient = Patient(height="175 cm", weight="80 kg", identifier="MRN 0002")
+    return build_schedule(
+        get_protocol("KdD"), patient, "2026-01-09", cycles=1, closed=["2026-01-16"], today=TODAY
+    )
+
+
+@pytest.fixture(scope="module")
+def friday_tree(friday: Schedule) -> TreeBuilder:
+    return parse(to_html(friday, generated_at=GENERATED))
+
+
+def _flagged(tree: TreeBuilder, flag: str) -> list[tuple[str, str]]:
+    """(date, drug) of each order-sheet row that carries ``flag``."""
+    return [
+        (tr.find_all("td", "col-date")[0].text(), tr.find_all("td", "col-drug")[0].text())
+        for tr in _order_rows(tree)
+        if flag in [s.text() for s in tr.find_all("span", "flag")]
+    ]
+
+
+def test_a_friday_start_flags_every_saturday_dose(friday_tree: TreeBuilder) -> None:
+    """KdD from Friday 9 January: C1 D2, D9 and D16 fall on Saturdays 10, 17 and 24 January;
+    every dose on them is flagged 'weekend' on the order sheet, in the calendar and the header."""
+    assert _flagged(friday_tree, "weekend") == [
+        ("2026-01-10", "daratumumab"),
+        ("2026-01-10", "carfilzomib"),
+        ("2026-01-10", "dexamethasone"),
+        ("2026-01-17", "carfilzomib"),
+        ("2026-01-17", "dexamethasone"),
+        ("2026-01-24", "carfilzomib"),
+        ("2026-01-24", "dexamethasone"),
+    ]
+    flagged_days = [
+        td.find_all("span", "num")[0].text()
+        for td in friday_tree.root.find_all("td", "treat")
+        if "weekend" in [s.text() for s in td.find_all("span", "flag")]
+    ]
+    assert flagged_days == ["10", "17", "24"]
+    listed = [
+        li.text() for li in friday_tree.root.find_all("ul", "weekend-doses")[0].find_all("li")
+    ]
+    assert listed == [
+        "daratumumab IV, 1 dose: Sat 2026-01-10 (C1 D2)",
+        "carfilzomib IV, 3 doses: Sat 2026-01-10 (C1 D2), Sat 2026-01-17 (C1 D9), "
+        "Sat 2026-01-24 (C1 D16)",
+        "dexamethasone PO, 3 doses: Sat 2026-01-10 (C1 D2), Sat 2026-01-17 (C1 D9), "
+        "Sat 2026-01-24 (C1 D16)",
+    ]
+
+
+def test_the_weekday_column_names_each_day(friday_tree: TreeBuilder) -> None:
+    """2026-01-09 is a Friday: the order sheet writes Fri, Sat, Fri, Sat, ... beside the dates."""
+    days = [
+        (tr.find_all("td", "col-date")[0].text(), tr.find_all("td", "col-weekday")[0].text())
+        for tr in _order_rows(friday_tree)
+    ]
+    assert list(dict.fromkeys(days)) == FRIDAY_DATES
+
+
+def test_a_clinic_closure_moves_nothing_and_warns_on_each_dose(friday_tree: TreeBuilder) -> None:
+    """Closed on 2026-01-16 (C1 D8): daratumumab, carfilzomib and dexamethasone stay on that day,
+    each flagged 'closed'; the header warns and the calendar day says 'clinic closed'."""
+    assert _flagged(friday_tree, "closed") == [
+        ("2026-01-16", "daratumumab"),
+        ("2026-01-16", "carfilzomib"),
+        ("2026-01-16", "dexamethasone"),
+    ]
+    warnings = [li.text() for li in friday_tree.root.find_all("ul", "warnings")[0].find_all("li")]
+    assert (
+        "clinic closed on Fri 2026-01-16 (C1 D8): daratumumab, carfilzomib, dexamethasone not "
+        "moved - give elsewhere or record a delay"
+    ) in warnings
+    fields = {
+        f.find_all("dt")[0].text(): f.find_all("dd")[0].text()
+        for f in friday_tree.root.find_all("div", "field")
+    }
+    assert fields["clinic closed"] == "Fri 2026-01-16; doses on it: 3, none moved"
+    cell = next(
+        td
+        for td in friday_tree.root.find_all("td", "closed")
+        if td.find_all("span", "num")[0].text() == "16"
+    )
+    assert cell.find_all("span", "closed-day")[0].text() == "clinic closed"
+    assert len(cell.find_all("li", "rx")) == 3

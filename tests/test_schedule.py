@@ -18,7 +18,7 @@ import pytest
 import dosing
 from dosing.dose import OralStrengths
 from dosing.export import render
-from dosing.trace import NotDispensable, OlderPatientDose
+from dosing.trace import ClinicClosed, NotDispensable, OlderPatientDose
 
 TODAY = dt.date(2026, 1, 1)
 START = dt.date(2026, 1, 5)
@@ -153,3 +153,58 @@ def test_premedication_to_order_is_listed_in_every_export() -> None:
         assert "2026-01-13 C1 D9: carfilzomib needs a corticosteroid" in text or (
             fmt == "json" and '"day": 9' in text and "premedication_needed" in text
         ), fmt
+
+
+def test_closure_dates_move_no_dose_and_mark_each_dose_on_them() -> None:
+    """Closed 2026-01-06 (C1 D2): the same dates as without closures; carfilzomib and
+    lenalidomide that day carry a 'closed' event, a warning; other days carry none."""
+    plain = _schedule("KRd")
+    closed = _schedule("KRd", closed=["2026-01-06", dt.date(2026, 1, 6), "2026-12-25"])
+    assert [(a.date, a.drug, a.dose.final_mg) for a in closed.administrations] == [
+        (a.date, a.drug, a.dose.final_mg) for a in plain.administrations
+    ]
+    assert closed.closed == (dt.date(2026, 1, 6), dt.date(2026, 12, 25))
+    marked = [
+        (a.date.isoformat(), a.drug)
+        for a in closed.administrations
+        if any(isinstance(e, ClinicClosed) for e in a.events)
+    ]
+    assert marked == [("2026-01-06", "carfilzomib"), ("2026-01-06", "lenalidomide")]
+    event = next(e for e in closed.administrations[4].events if isinstance(e, ClinicClosed))
+    assert (event.date, event.weekday, event.flag, event.warning) == (
+        "2026-01-06",
+        "Tue",
+        "closed",
+        True,
+    )
+    assert closed.closure_lines() == (
+        "clinic closed on Tue 2026-01-06 (C1 D2): carfilzomib, lenalidomide not moved - give "
+        "elsewhere or record a delay",
+    )
+    assert closed.closure_lines()[0] in closed.warnings()
+
+
+@pytest.mark.parametrize(
+    ("closed", "message"),
+    [
+        ("2026-01-06", "closed must be a list of dates or ISO YYYY-MM-DD texts"),
+        (["06/01/2026"], "closed must be an ISO date YYYY-MM-DD, got '06/01/2026'"),
+        (["2026-02-30"], "closed must be a real calendar date, got '2026-02-30'"),
+        ([dt.datetime(2026, 1, 6, 9, 0)], "closed must be a date without a time"),
+        (["2046-01-06"], "closed must be between 2016-01-01 and 2031-01-01"),
+        (5, "closed must be a list of dates"),
+    ],
+)
+def test_bad_closure_dates_are_refused_by_name(closed: object, message: str) -> None:
+    """A closure list that is not a list of real ISO dates near today is a DateError."""
+    with pytest.raises(dosing.DateError, match=re.escape(message)):
+        _schedule("KRd", closed=closed)
+
+
+def test_weekday_and_weekend_of_an_administration() -> None:
+    """2026-01-10 is a Saturday: KRd from Monday 5 January has lenalidomide C1 D6 on it."""
+    schedule = _schedule("KRd")
+    saturday = next(a for a in schedule.administrations if a.label == "C1 D6")
+    assert (saturday.weekday, saturday.on_weekend) == ("Sat", True)
+    monday = schedule.administrations[0]
+    assert (monday.weekday, monday.on_weekend) == ("Mon", False)

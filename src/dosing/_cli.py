@@ -312,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(whole capsules/tablets, any number; add ,max=N to allow at most N) (repeatable)",
     )
     p.add_argument(
+        "--closed",
+        action="append",
+        default=[],
+        metavar="YYYY-MM-DD[,...]",
+        help="a date the clinic is closed (repeatable, or a comma list): no dose is moved, "
+        "every dose on it is flagged in every output",
+    )
+    p.add_argument(
         "--format", choices=list(REGISTRY), help="output format (default: from -o, else table)"
     )
     p.add_argument(
@@ -400,18 +408,27 @@ def build_parser() -> argparse.ArgumentParser:
         "cohort",
         help="schedule many patients from a CSV file",
         formatter_class=_formatter,
-        description="Read one patient per row (columns id, height, weight, start, optional choose)\n"
-        "and write one combined CSV or one calendar file per patient into a folder.\n"
+        description="Read one patient per row (columns id, height, weight, start; optional\n"
+        "protocol, cycles, choose, a column per drug choice, age, sex, creatinine, dialysis,\n"
+        "date_of_birth) from a file separated by commas, semicolons or tabs, and write one\n"
+        "combined CSV or JSON Lines file, or one file per patient into a folder.\n"
+        "A row's own cell wins over --protocol and --cycles, which fill its empty cells.\n"
         "Rejected rows are reported with their line number; the others are written.",
         epilog="examples:\n  dosing cohort patients.csv --protocol D-KRd --cycles 12 -o all.csv\n"
-        "  dosing cohort patients.csv --protocol KRd -o calendars/ --format ics",
+        "  dosing cohort patients.csv --protocol KRd -o calendars/ --format ics\n"
+        "  dosing cohort patients.csv --protocol KRd -o all.jsonl --clinic-days days.csv",
     )
     p.add_argument("patients", metavar="PATIENTS.csv")
-    p.add_argument("--protocol", required=True, metavar="ID")
+    p.add_argument(
+        "--protocol",
+        metavar="ID",
+        help="protocol of the rows without a protocol cell (required unless the file has a "
+        "protocol column)",
+    )
     p.add_argument(
         "--cycles",
         type=_int_arg("--cycles"),
-        help="cycles for every patient (default: the protocol's)",
+        help="cycles of the rows without a cycles cell (default: each protocol's)",
     )
     p.add_argument(
         "--bsa-formula",
@@ -419,17 +436,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="mosteller (default), dubois, haycock, gehan-george or boyd",
     )
     p.add_argument(
+        "--renal-table",
+        metavar="TABLE",
+        help="renal starting-dose table: us (default) or eu, as the protocol files give them",
+    )
+    p.add_argument(
+        "--clearance-weight",
+        choices=["actual", "ideal", "adjusted"],
+        help="body weight for Cockcroft-Gault (default: actual; shown in every output)",
+    )
+    p.add_argument(
         "-o",
         "--output",
         required=True,
-        metavar="OUT.csv|DIR",
-        help="combined CSV file, or a folder for one file per patient",
+        metavar="OUT.csv|OUT.jsonl|DIR",
+        help="combined CSV, JSON Lines (one patient per line), or a folder for one file per "
+        "patient",
     )
     p.add_argument(
         "--format",
         choices=[f.name for f in REGISTRY.values() if f.per_patient],
         default=None,
         help="format of the per-patient files when -o is a folder (default ics)",
+    )
+    p.add_argument(
+        "--clinic-days",
+        metavar="DAYS.csv",
+        help="also write per date the patients, IV and SC/IM administrations and chair time",
     )
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument(
@@ -734,6 +767,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
             renal_table=args.renal_table,
             clearance_weight=args.clearance_weight,
             amendments=new,
+            closed=_closed(args.closed),
         )
     files = [*args.protocol_file, *([course.protocol_file] if course.protocol_file else [])]
     protocol = get_protocol(course.protocol, extra=_extra_protocols(files, course.protocol))
@@ -752,6 +786,7 @@ def _schedule(args: argparse.Namespace, generated_at: dt.datetime | None = None)
         clearance_weight=course.clearance_weight,
         amendments=course.amendments,
         course_id=course.course_id,
+        closed=_closed(args.closed),
     )
     if args.save_course is not None:
         from dosing._files import write_atomic
@@ -773,6 +808,14 @@ _CALENDAR_REQUIRED = (
     ("weight", "--weight"),
     ("start", "--start"),
 )
+
+
+def _closed(items: Sequence[str]) -> list[dt.date]:
+    """The --closed dates: each option one date or a comma list."""
+    from dosing.schedule import parse_date
+
+    return [parse_date(part, field="--closed") for item in items for part in item.split(",")]
+
 
 _PATIENT_FLAGS = (
     ("height", "--height"),
@@ -1031,41 +1074,52 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_cohort(args: argparse.Namespace) -> int:
     """Run ``dosing cohort``: 0 if every row was written, 2 if any was rejected.
 
-    The good rows are written either way. A missing or unusable patients file (no such file,
-    no header, a missing or unknown column, no rows) is an error before any output is made.
+    The good rows are written either way; when every row is rejected nothing is. A missing
+    or unusable patients file (no such file, no header, a missing or misspelt column, no
+    rows), or per-patient files that exist already (without --force), is an error before
+    any output is made.
     """
     import itertools
 
-    from dosing._files import atomic_output, check_output
+    from dosing._files import check_output, write_atomic
     from dosing.catalogue import get_protocol
     from dosing.cohort import (
         EXTENSIONS,
+        ClinicDays,
         Rejected,
+        Scheduled,
         open_patients,
         schedule_patients,
-        write_cohort_csv,
         write_cohort_files,
     )
     from dosing.errors import DosingError, OutputError
+    from dosing.patients_file import SEPARATORS
 
-    protocol = get_protocol(
-        args.protocol, extra=_extra_protocols(args.protocol_file, args.protocol)
-    )
+    extra = _extra_protocols(args.protocol_file, args.protocol)
+    protocol = None if args.protocol is None else get_protocol(args.protocol, extra=extra)
     generated_at = _generated_at(args.generated_at)
     kind = _cohort_output_kind(args.output, EXTENSIONS)
-    if kind == "csv" and args.format not in (None, "csv"):
+    if kind != "folder" and args.format not in (None, kind):
         raise DosingError(
             "--format",
             "used only when -o is a folder",
             repr(args.format),
-            "the combined file is always CSV",
+            f"the combined file's format is its extension's ({kind})",
         )
     fmt = args.format or "ics"
+    output = Path(args.output)
     if kind == "folder":
         _check_format(fmt)
-    output = Path(args.output)
-    if kind == "csv":
+        _check_folder(output, args.output)
+    else:
         check_output(output, force=args.force)
+    days = ClinicDays() if args.clinic_days is not None else None
+    if args.clinic_days is not None:
+        if _same_path(args.clinic_days, args.output):
+            raise OutputError("--clinic-days", "another file than -o", repr(args.clinic_days))
+        check_output(args.clinic_days, force=args.force)
+    if kind == "folder" and not args.force:
+        _refuse_existing_files(args.patients, output, fmt, extra)
     show_progress = not args.no_progress and _is_terminal(sys.stderr)
     total = _count_rows(args.patients) if show_progress else 0
     with open_patients(args.patients) as lines:
@@ -1075,10 +1129,18 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
             cycles=args.cycles,
             bsa_formula=args.bsa_formula,
             accept_outlier=args.accept_outlier,
+            protocols=extra,
+            renal_table=args.renal_table,
+            clearance_weight=args.clearance_weight,
         )
         first = next(results, None)
         if first is None:
             raise DosingError("patients", "one row per patient after the header", "no rows")
+        if results.separator != ",":
+            _err(f"dosing: {args.patients} read as {SEPARATORS[results.separator]}-separated")
+        if results.ignored:
+            listed = ", ".join(repr(name) for name in results.ignored)
+            _err(f"dosing: ignored the columns {listed} (not used for dosing)")
         bar = Progress(sys.stderr, total=total) if show_progress else None
         counted = _Counted(itertools.chain((first,), results), bar)
 
@@ -1087,39 +1149,48 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
                 bar.clear()
             _err(f"{item}")
 
-        if kind == "csv":
-            with atomic_output(output, force=args.force) as stream:
-                summary = write_cohort_csv(
-                    stream,
-                    counted,
-                    protocol=protocol,
-                    cycles=args.cycles,
-                    bsa_formula=args.bsa_formula,
-                    generated_at=generated_at,
-                    on_rejected=rejected,
-                )
-        else:
-            if not output.is_dir():
-                try:
-                    output.mkdir()
-                except OSError as error:
-                    raise OutputError(
-                        "-o",
-                        "a folder that exists or can be created",
-                        repr(args.output),
-                        error.strerror or type(error).__name__,
-                    ) from None
+        def written(item: Scheduled) -> None:
+            if days is not None:
+                days.add(item.schedule)
+
+        if kind == "folder":
             summary = write_cohort_files(
                 output,
                 counted,
                 fmt=fmt,
                 generated_at=generated_at,
                 force=args.force,
+                create=True,
                 on_rejected=rejected,
+                on_written=written,
+            )
+        else:
+            summary = _write_combined(
+                kind,
+                output,
+                counted,
+                args,
+                protocol=protocol,
+                columns=results.columns,
+                generated_at=generated_at,
+                on_rejected=rejected,
+                on_written=written,
             )
         if bar is not None:
             bar.finish(counted.done)
-    where = f"{output}" if kind == "csv" else f"{output} ({fmt}, one file per patient)"
+    if summary.patients == 0:
+        rows = f"{summary.rejected} row{'' if summary.rejected == 1 else 's'}"
+        _err(f"dosing: every row was rejected ({rows}); nothing was written")
+        return EXIT_INVALID
+    if days is not None:
+        write_atomic(args.clinic_days, days.to_csv(generated_at=generated_at), force=args.force)
+        count = len(days.days())
+        _err(f"dosing: wrote {count} clinic day{'' if count == 1 else 's'} to {args.clinic_days}")
+    where = {
+        "csv": f"{output}",
+        "jsonl": f"{output} (JSON Lines, one patient per line)",
+        "folder": f"{output} ({fmt}, one file per patient)",
+    }[kind]
     noun = "patient" if summary.patients == 1 else "patients"
     _err(
         f"dosing: wrote {summary.patients} {noun} ({summary.administrations:,} administrations) "
@@ -1128,8 +1199,97 @@ def _cmd_cohort(args: argparse.Namespace) -> int:
     return EXIT_INVALID if summary.rejected else EXIT_OK
 
 
+class _NothingWritten(Exception):
+    """Every row was rejected: the combined file being written is discarded."""
+
+    def __init__(self, summary: Any) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+def _write_combined(
+    kind: str,
+    output: Path,
+    results: Iterable[CohortResult],
+    args: argparse.Namespace,
+    **settings: Any,
+) -> Any:
+    """Write the combined CSV or JSON Lines file; none at all when every row was rejected."""
+    from dosing._files import atomic_output
+    from dosing.cohort import write_cohort_csv, write_cohort_jsonl
+
+    try:
+        with atomic_output(output, force=args.force) as stream:
+            if kind == "jsonl":
+                del settings["protocol"], settings["columns"]
+                summary = write_cohort_jsonl(stream, results, **settings)
+            else:
+                summary = write_cohort_csv(
+                    stream, results, cycles=args.cycles, bsa_formula=args.bsa_formula, **settings
+                )
+            if summary.patients == 0:
+                raise _NothingWritten(summary)
+    except _NothingWritten as nothing:
+        return nothing.summary
+    return summary
+
+
+def _check_folder(output: Path, text: str) -> None:
+    """A folder for per-patient files: one that exists, or a new one in a folder that does."""
+    from dosing.errors import OutputError
+
+    if output.is_dir():
+        return
+    if output.exists() or output.is_symlink():
+        raise OutputError("-o", "a folder", repr(text), "a file of that name exists")
+    if not output.absolute().parent.is_dir():
+        raise OutputError(
+            "-o",
+            "a folder that exists or can be created",
+            repr(text),
+            "the folder it would be created in does not exist",
+        )
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _refuse_existing_files(patients: str, output: Path, fmt: str, extra: list[Any]) -> None:
+    """Per-patient files that exist already: one error naming how many, before any work.
+
+    Only a regular patients file is read ahead (a pipe would be used up); files that appear
+    later are still refused one by one, as they are met.
+    """
+    import stat
+
+    from dosing.cohort import existing_files, open_patients
+    from dosing.errors import OutputError
+
+    try:
+        regular = stat.S_ISREG(os.stat(patients).st_mode)
+    except OSError:
+        return  # reading the file for real reports the problem
+    if not regular or not output.is_dir():
+        return
+    with open_patients(patients) as lines:
+        found = existing_files(output, lines, fmt=fmt, protocols=extra)
+    if found:
+        shown = ", ".join(p.name for p in found[:3]) + (", ..." if len(found) > 3 else "")
+        noun = "file" if len(found) == 1 else "files"
+        raise OutputError(
+            "-o",
+            "a folder without this cohort's files (or pass --force)",
+            f"{str(output)!r}, which holds {len(found)} {noun} of it already ({shown})",
+            "pass --force to replace them, or choose another folder",
+        )
+
+
 def _cohort_output_kind(text: str, extensions: Mapping[str, str]) -> str:
-    """``"csv"`` for a combined CSV, ``"folder"`` for one file per patient."""
+    """``"csv"`` or ``"jsonl"`` for a combined file, ``"folder"`` for one file per patient."""
     from dosing._files import os_reason
     from dosing.errors import OutputError
 
@@ -1141,13 +1301,14 @@ def _cohort_output_kind(text: str, extensions: Mapping[str, str]) -> str:
     if text.endswith(("/", os.sep)) or is_dir:
         return "folder"
     found = format_for_path(text)
-    if found is not None and found.name == "csv":
-        return "csv"
+    if found is not None and found.cohort:
+        return found.name
     if found is not None:
         name = found.name if found.name in extensions else "ics"
+        combined = " or ".join(f.extension for f in REGISTRY.values() if f.cohort)
         raise OutputError(
             "-o",
-            "a .csv file or a folder",
+            f"a .{combined.replace(' or ', ' or .')} file or a folder",
             repr(text),
             f"for one file per patient give a folder, e.g. calendars/ --format {name}",
         )

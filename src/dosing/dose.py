@@ -78,6 +78,7 @@ __all__ = [
     "dispensable",
     "dose_from_measure",
     "parse_rounding",
+    "units_for",
 ]
 
 
@@ -427,6 +428,36 @@ def dispensable(mg: float, strengths_mg: tuple[float, ...]) -> NotDispensable | 
         if t is not None
     )
     return NotDispensable(mg, listed, nearest)
+
+
+def units_for(
+    mg: float, sizes_mg: tuple[float, ...], *, cover: bool = False
+) -> tuple[tuple[float, int], ...] | None:
+    """The fewest whole units of ``sizes_mg`` that make ``mg``, as (size, count), largest first.
+
+    ``None`` when no whole number of units makes the dose exactly; with ``cover`` (vials, of
+    which a part may be drawn) the units that hold the dose with the least left over.
+
+    >>> units_for(35, (2.5, 5, 10, 15, 20, 25))
+    ((25.0, 1), (10.0, 1))
+    >>> units_for(110.4, (10, 30, 60)), units_for(110.4, (10, 30, 60), cover=True)
+    (None, ((60.0, 2),))
+    """
+    sizes = tuple(float(s) for s in sizes_mg)
+    if not sizes or not _searchable(sizes, mg):
+        return None
+    best = _combinations(sizes, mg, None)
+    target = round(mg * 100)
+    if cover:
+        total = min((t for t in best if t >= target), default=None)
+    else:
+        total = target if target in best else None
+    if total is None or total == 0:
+        return None
+    counts: dict[int, int] = {}
+    for c in best[total]:
+        counts[c] = counts.get(c, 0) + 1
+    return tuple((c / 100, n) for c, n in sorted(counts.items(), reverse=True))
 
 
 def _made_of(cents: tuple[int, ...]) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -44,7 +44,14 @@ from dosing.plan import (
 )
 from dosing.protocol import Protocol, ResolvedChoice, resolve_choices
 from dosing.renal import DEFAULT_TABLE, RenalDecision, RenalFunction, assess, decide
-from dosing.trace import Event, HeldDose, OlderPatientDose, PremedicationNeeded, StepUpDose
+from dosing.trace import (
+    ClinicClosed,
+    Event,
+    HeldDose,
+    OlderPatientDose,
+    PremedicationNeeded,
+    StepUpDose,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -90,6 +97,9 @@ RECORD_FIELDS: Final = (
 
 #: Weekday names as the records write them, Monday first (never the system's locale).
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: The most clinic closure dates one schedule takes.
+MAX_CLOSED_DATES = 400
 
 #: How far from today a start date may lie, in years: 10 back, 5 ahead.
 START_WINDOW_YEARS = (10, 5)
@@ -202,6 +212,16 @@ class Administration:
         return f"C{self.cycle} D{self.day}"
 
     @property
+    def weekday(self) -> str:
+        """The day of the week, ``Mon`` to ``Sun``."""
+        return WEEKDAYS[self.date.weekday()]
+
+    @property
+    def on_weekend(self) -> bool:
+        """True on a Saturday or Sunday."""
+        return self.date.weekday() >= 5
+
+    @property
     def mg(self) -> pint.Quantity[float]:
         """The dose in mg."""
         return self.dose.mg
@@ -311,6 +331,7 @@ class Schedule:
     amendments: tuple[Amendment, ...] = ()
     course_id: str | None = None
     held: tuple[HeldAdministration, ...] = field(default=(), repr=False)
+    closed: tuple[dt.date, ...] = ()
 
     def __repr__(self) -> str:
         """The schedule on one short line: protocol, patient, cycles, start and size.
@@ -549,6 +570,7 @@ class Schedule:
     def warnings(self) -> tuple[str, ...]:
         """What a clinician must look at before giving this schedule, one line each."""
         lines = [str(a) for a in self.alerts]
+        lines += self.closure_lines()
         seen: set[str] = set()
         for admin in self.administrations:
             for event in admin.dose.events:
@@ -558,6 +580,18 @@ class Schedule:
                         seen.add(line)
                         lines.append(line)
         return tuple(lines)
+
+    def closure_lines(self) -> tuple[str, ...]:
+        """One line per clinic closure date that holds doses: what falls on it (nothing moved)."""
+        out = []
+        for day in self.by_day():
+            if day.date in self.closed:
+                drugs = ", ".join(dict.fromkeys(a.drug for a in day.administrations))
+                out.append(
+                    f"clinic closed on {WEEKDAYS[day.date.weekday()]} {day.date.isoformat()} "
+                    f"({day.label}): {drugs} not moved - give elsewhere or record a delay"
+                )
+        return tuple(out)
 
     def notes(self) -> tuple[str, ...]:
         """What an order must show besides the doses: defaults, caps, rounding, overrides."""
@@ -605,6 +639,7 @@ def build_schedule(
     clearance_weight: WeightPolicy | str | None = None,
     amendments: Sequence[Amendment] = (),
     course_id: str | None = None,
+    closed: Iterable[dt.date | str] = (),
     today: dt.date | None = None,
 ) -> Schedule:
     """Expand ``protocol`` for ``patient`` from ``start`` (cycle 1 day 1).
@@ -615,11 +650,20 @@ def build_schedule(
     (``"us"`` unless given) and ``clearance_weight`` the body weight Cockcroft-Gault uses
     (``"actual"`` unless given). ``amendments`` are the course's changes in the order they
     were recorded (:mod:`dosing.course`); ``course_id`` names the course for calendar
-    identity. The start date must lie within 10 years before and 5 years after ``today``
-    (the system date unless given).
+    identity. ``closed`` lists dates the clinic is closed (dates or ISO ``YYYY-MM-DD``
+    text): nothing is moved, but every dose on one carries a
+    :class:`~dosing.trace.ClinicClosed` warning. The start date must lie within 10 years
+    before and 5 years after ``today`` (the system date unless given).
+
+    >>> from dosing import Patient, get_protocol
+    >>> s = build_schedule(get_protocol("KRd"), Patient(height=175, weight=80), "2026-01-05",
+    ...                    cycles=1, closed=["2026-01-06"], today=dt.date(2026, 1, 1))
+    >>> [(a.drug, a.events[-1].flag) for a in s.administrations if a.date in s.closed]
+    [('carfilzomib', 'closed'), ('lenalidomide', 'closed')]
     """
     _check_types(protocol, patient, choices, rounding)
     first_day = parse_date(start, today=today)
+    closed_dates = _closed_dates(closed, today)
     count = cycle_count(protocol, cycles)
     resolved = resolve_choices(protocol, choices)
     formula = BSAFormula.MOSTELLER if bsa_formula is None else BSAFormula.parse(bsa_formula)
@@ -725,6 +769,13 @@ def build_schedule(
         ]
     # No sort is needed: the plan runs in cycle and day order, and delays only ever add to the
     # days after their point, so the dates already run forward.
+    if closed_dates:  # warned on every dose, moved nowhere
+        administrations = [
+            replace(a, events=(*a.events, ClinicClosed(a.date.isoformat(), a.weekday)))
+            if a.date in closed_dates
+            else a
+            for a in administrations
+        ]
     held = tuple(
         HeldAdministration(
             date_of(d.cycle, d.day, plan.shift(d.cycle, d.day)), d.cycle, d.day, d.drug, d.route, e
@@ -754,7 +805,25 @@ def build_schedule(
         amendments=amendments,
         course_id=course_id,
         held=held,
+        closed=closed_dates,
     )
+
+
+def _closed_dates(closed: object, today: dt.date | None) -> tuple[dt.date, ...]:
+    """The clinic closure dates, each read as :func:`parse_date` reads a start, sorted, once each."""
+    if isinstance(closed, str | dt.date) or not isinstance(closed, Iterable):
+        raise DateError(
+            "closed",
+            "a list of dates or ISO YYYY-MM-DD texts",
+            repr(closed)[:80],
+            "put a single date in a list",
+        )
+    days: set[dt.date] = set()
+    for value in closed:
+        days.add(parse_date(value, field="closed", today=today))
+        if len(days) > MAX_CLOSED_DATES:
+            raise DateError("closed", f"at most {MAX_CLOSED_DATES} dates", "more")
+    return tuple(sorted(days))
 
 
 def _older_patient_alerts(

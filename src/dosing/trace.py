@@ -5,7 +5,7 @@ rounding applied or refused, a renal starting dose, a dose no whole number of un
 is an immutable event with its facts as attributes and its sentence from ``__str__``.
 Exports render events; none searches their text. Each event has a :attr:`~Event.kind` (a
 stable name for machines) and a :attr:`~Event.flag` that an order sheet shows as a word
-(``step-up``, ``capped``, ``rounded``, ``renal``, ``check``), and says whether it is a
+(``step-up``, ``capped``, ``rounded``, ``renal``, ``closed``, ``check``), and says whether it is a
 :attr:`~Event.warning` (something a clinician must look at) or a note.
 
 >>> event = BSACapped(bsa_m2=2.409, cap_m2=2.2, formula="Mosteller")
@@ -22,6 +22,7 @@ from dosing.notation import format_amount, format_number
 
 __all__ = [
     "BSACapped",
+    "ClinicClosed",
     "Delayed",
     "DoseLevelApplied",
     "Event",
@@ -351,3 +352,21 @@ class HeldDose(Event):
 
     def __str__(self) -> str:
         return f"{self.drug} held at {self.at} ({self.why})"
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicClosed(Event):
+    """The dose falls on a date the clinic gave as closed; it was not moved."""
+
+    kind: ClassVar[str] = "clinic_closed"
+    flag: ClassVar[str] = "closed"
+    warning: ClassVar[bool] = True
+
+    date: str
+    weekday: str
+
+    def __str__(self) -> str:
+        return (
+            f"clinic closed on {self.weekday} {self.date}: dose not moved - give it elsewhere "
+            "or record a delay"
+        )

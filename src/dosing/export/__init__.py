@@ -77,7 +77,7 @@ def render(
     >>> render(s, "pdf")
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'
+    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, jsonl, got 'pdf'
     >>> render(s, "csv", time="09:00")
     Traceback (most recent call last):
       ...

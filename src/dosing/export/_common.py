@@ -8,12 +8,25 @@ from dataclasses import dataclass
 from dosing.errors import DateError
 from dosing.notation import format_amount, plain_number, report_decimals
 from dosing.protocol import Protocol
-from dosing.schedule import VERIFICATION_NOTICE, Administration, Schedule
+from dosing.schedule import VERIFICATION_NOTICE, WEEKDAYS, Administration, Schedule
 
-__all__ = ["COLUMNS", "Header", "Row", "header", "protocol_text", "row", "rows"]
+__all__ = ["COLUMNS", "Header", "Row", "header", "protocol_text", "row", "rows", "weekend_lines"]
 
-#: Table columns, in order. ``basis`` shows the calculation; ``reason`` any modification.
-COLUMNS = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "calculated", "reason")
+#: Table columns, in order. ``weekday`` is ``Mon`` to ``Sun``; ``basis`` shows the
+#: calculation; ``reason`` any modification.
+COLUMNS = (
+    "date",
+    "weekday",
+    "cycle",
+    "day",
+    "drug",
+    "dose",
+    "unit",
+    "route",
+    "basis",
+    "calculated",
+    "reason",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +34,9 @@ class Header:
     """The order header: ``fields`` as (label, text) pairs, what to check, notes, the notice.
 
     ``warnings`` are what a clinician must look at (an older patient's dose, a dose no
-    capsule makes, a rounding refused); ``premedication`` the days a drug needs premedication
-    the schedule does not give; ``drug_notes`` the protocol's notes on each drug
+    capsule makes, a rounding refused, a dose on a clinic closure date); ``premedication``
+    the days a drug needs premedication the schedule does not give; ``weekend`` each drug's
+    doses on a Saturday or Sunday; ``drug_notes`` the protocol's notes on each drug
     (premedication, infusion time, hydration).
     """
 
@@ -36,6 +50,7 @@ class Header:
     drug_notes: tuple[str, ...] = ()
     course_changes: tuple[str, ...] = ()
     held: tuple[str, ...] = ()
+    weekend: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """The header as lines of text: title, fields, warnings, premedication, notes, the notice."""
@@ -44,6 +59,7 @@ class Header:
         out += [f"course change {i}: {c}" for i, c in enumerate(self.course_changes, 1)]
         out += [f"held, not given: {h}" for h in self.held]
         out += [f"WARNING: {w}" for w in self.warnings]
+        out += [f"weekend doses: {w}" for w in self.weekend]
         out += [f"premedication to order separately: {p}" for p in self.premedication]
         out += [f"note: {n}" for n in self.notes]
         out += [f"drug note: {n}" for n in self.drug_notes]
@@ -116,6 +132,15 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
                 f"{schedule.start.isoformat()}; earlier cycles were given elsewhere",
             )
         )
+    if schedule.closed:
+        on = sum(a.date in schedule.closed for a in schedule.administrations)
+        fields.append(
+            (
+                "clinic closed",
+                ", ".join(f"{WEEKDAYS[d.weekday()]} {d.isoformat()}" for d in schedule.closed)
+                + f"; doses on {'it' if len(schedule.closed) == 1 else 'them'}: {on}, none moved",
+            )
+        )
     fields.append(("renal function", schedule.renal_text()))
     fields.extend(("renal starting dose", line) for line in schedule.renal_dose_lines())
     fields.extend(("age check", line) for line in schedule.age_lines())
@@ -131,6 +156,20 @@ def header(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> He
         drug_notes=schedule.drug_notes(),
         course_changes=schedule.course_changes(),
         held=schedule.held_lines(),
+        weekend=weekend_lines(schedule),
+    )
+
+
+def weekend_lines(schedule: Schedule) -> tuple[str, ...]:
+    """Per drug, every dose on a Saturday or Sunday: ``carfilzomib IV, 2 doses: Sat ... (C1 D2)``."""
+    out: dict[tuple[str, str], list[Administration]] = {}
+    for admin in schedule.administrations:
+        if admin.on_weekend:
+            out.setdefault((admin.drug, admin.route), []).append(admin)
+    return tuple(
+        f"{drug} {route}, {len(items)} dose{'s' if len(items) != 1 else ''}: "
+        + ", ".join(f"{a.weekday} {a.date.isoformat()} ({a.label})" for a in items)
+        for (drug, route), items in out.items()
     )
 
 
@@ -139,6 +178,7 @@ class Row:
     """One administration as text cells, in :data:`COLUMNS` order, plus the dose number."""
 
     date: str
+    weekday: str
     cycle: int
     day: int
     drug: str
@@ -154,6 +194,7 @@ class Row:
         """The row's cells as text, in :data:`COLUMNS` order."""
         return (
             self.date,
+            self.weekday,
             str(self.cycle),
             str(self.day),
             self.drug,
@@ -171,6 +212,7 @@ def row(admin: Administration) -> Row:
     dose = admin.dose
     return Row(
         date=admin.date.isoformat(),
+        weekday=admin.weekday,
         cycle=admin.cycle,
         day=admin.day,
         drug=admin.drug,
@@ -196,6 +238,7 @@ def rows(schedule: Schedule) -> list[Row]:
         out.append(
             Row(
                 admin.date.isoformat(),
+                admin.weekday,
                 admin.cycle,
                 admin.day,
                 admin.drug,

@@ -361,6 +361,7 @@ class AdministrationData(_Part):
     """One dose of one drug on one date, with its calculation and its trace."""
 
     date: dt.date
+    weekday: Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     cycle: int
     day: int
     drug: str

@@ -10,7 +10,7 @@ Every exporter is called as ``exporter(schedule, *, generated_at=..., **options)
 returns text, or bytes for a binary format.
 
 >>> [f.name for f in REGISTRY.values()]
-['table', 'csv', 'md', 'json', 'html', 'ics', 'fhir']
+['table', 'csv', 'md', 'json', 'html', 'ics', 'fhir', 'jsonl']
 >>> format_for_path("plan.fhir.json").name, format_for_path("PLAN.JSON").name
 ('fhir', 'json')
 >>> format_for_path("notes.pdf") is None
@@ -47,7 +47,8 @@ class Format:
     with; ``binary`` says the exporter returns bytes; ``exporter_path`` is
     ``module:function``, imported only when :meth:`exporter` is called; ``options`` are the
     keyword arguments the exporter takes besides ``generated_at``; ``per_patient`` says a
-    cohort may write one file per patient in it.
+    cohort may write one file per patient in it, ``cohort`` that a cohort may write all its
+    patients into one file of it (``dosing cohort -o all.csv``).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Format:
     binary: bool = False
     options: tuple[str, ...] = ()
     per_patient: bool = True
+    cohort: bool = False
 
     @property
     def extension(self) -> str:
@@ -87,7 +89,7 @@ REGISTRY: Final = _entries(
         "dosing.export.table:to_text",
         per_patient=False,
     ),
-    Format("csv", "CSV (RFC 4180)", (".csv",), "dosing.export.table:to_csv"),
+    Format("csv", "CSV (RFC 4180)", (".csv",), "dosing.export.table:to_csv", cohort=True),
     Format("md", "Markdown", (".md", ".markdown"), "dosing.export.table:to_markdown"),
     Format("json", "JSON", (".json",), "dosing.export.table:to_json"),
     Format("html", "one HTML page", (".html", ".htm"), "dosing.export.html:to_html"),
@@ -105,6 +107,14 @@ REGISTRY: Final = _entries(
         (".fhir.json",),
         "dosing.export.fhir:to_fhir",
     ),
+    Format(
+        "jsonl",
+        "JSON Lines: the JSON document on one line, one line per patient",
+        (".jsonl",),
+        "dosing.cohort:to_json_line",
+        per_patient=False,
+        cohort=True,
+    ),
 )
 
 
@@ -116,7 +126,7 @@ def get_format(name: object) -> Format:
     >>> get_format("pdf")
     Traceback (most recent call last):
       ...
-    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, got 'pdf'
+    dosing.errors.DosingError: format must be one of table, csv, md, json, html, ics, fhir, jsonl, got 'pdf'
     """
     found = REGISTRY.get(name) if isinstance(name, str) else None
     if found is None:

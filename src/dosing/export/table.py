@@ -1,8 +1,10 @@
 """Tables: CSV (RFC 4180), Markdown, JSON and a plain-text table for the terminal.
 
-Every table has the columns ``date, cycle, day, drug, dose, unit, route, basis,
+Every table has the columns ``date, weekday, cycle, day, drug, dose, unit, route, basis,
 calculated, reason`` and a header block (patient, BSA and formula, protocol, choices with
-defaults marked, cycles, date generated, sources, notes and the verification notice).
+defaults marked, cycles, date generated, sources, notes and the verification notice), and
+each drug's totals per cycle (doses, total mg, cumulative mg). The terminal table fits
+:data:`TERMINAL_WIDTH` columns: long text wraps and reasons are numbered notes below it.
 
 Free text is made safe for its target with :mod:`dosing._text`, the one filter every output
 uses: control characters, bidirectional controls and the like become U+FFFD in every
@@ -19,7 +21,9 @@ value exactly, writing those characters as ``\\u`` escapes.
 >>> csv_text.splitlines()[0]
 '# KRd dosing calendar'
 >>> [line for line in csv_text.splitlines() if line.startswith("date,")]
-['date,cycle,day,drug,dose,unit,route,basis,calculated,reason']
+['date,weekday,cycle,day,drug,dose,unit,route,basis,calculated,reason']
+>>> csv_text.splitlines()[-1]
+'# total,1,dexamethasone,4,160,160'
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import datetime as dt
 import io
 import json
 import re
+import textwrap
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,6 +41,7 @@ from dosing._text import json_text, message, multi_line, one_line, spreadsheet_t
 from dosing.codes import ROUTES
 from dosing.dose import Basis
 from dosing.export._common import COLUMNS, Row, generated_text, header, rows
+from dosing.notation import plain_number
 from dosing.schedule import Schedule
 
 if TYPE_CHECKING:
@@ -43,6 +49,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEDULE_FORMAT",
+    "TERMINAL_WIDTH",
+    "TOTALS_COLUMNS",
     "aligned",
     "comment_line",
     "csv_cell",
@@ -56,6 +64,27 @@ __all__ = [
     "to_text",
     "write_csv_rows",
 ]
+
+
+#: The widest line :func:`to_text` writes.
+TERMINAL_WIDTH = 100
+
+#: The columns of the totals per cycle (CSV names).
+TOTALS_COLUMNS = ("cycle", "drug", "doses", "total_mg", "cumulative_mg")
+
+
+def _totals(schedule: Schedule) -> list[tuple[str, str, str, str, str]]:
+    """Each drug's totals per cycle as text cells in :data:`TOTALS_COLUMNS` order, by cycle."""
+    return [
+        (
+            str(t.cycle),
+            t.drug,
+            str(t.administrations),
+            plain_number(t.total_mg),
+            plain_number(t.cumulative_mg),
+        )
+        for t in sorted(schedule.totals(), key=lambda t: t.cycle)
+    ]
 
 
 def plain_text(text: str) -> str:
@@ -123,7 +152,10 @@ def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> st
 
     The header block comes first as lines starting with ``#`` (read with
     ``pandas.read_csv(path, comment="#")``), then the column header row and one row per
-    administration.
+    administration. The totals per cycle follow as ``#`` lines too, so that such a reader
+    skips them, each split by commas into cells a spreadsheet shows as a small second
+    table: ``# totals`` then :data:`TOTALS_COLUMNS`, and one ``# total`` line per drug and
+    cycle.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -131,6 +163,9 @@ def to_csv(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> st
         out.write(comment_line(line))
     writer.writerow(COLUMNS)
     write_csv_rows(out, rows(schedule))
+    out.write(comment_line(",".join(("totals", *TOTALS_COLUMNS))))
+    for cells in _totals(schedule):
+        out.write(comment_line(",".join(("total", *cells))))
     return out.getvalue()
 
 
@@ -162,6 +197,11 @@ def to_markdown(schedule: Schedule, *, generated_at: dt.datetime | None = None) 
     )
     for r in rows(schedule):
         lines.append("| " + " | ".join(markdown_cell(c) for c in r.cells()) + " |")
+    lines += ["", "**Totals per cycle**", ""]
+    lines.append("| cycle | drug | doses | total mg | cumulative mg |")
+    lines.append("|---:|---|---:|---:|---:|")
+    for cells in _totals(schedule):
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -260,6 +300,7 @@ def to_json_data(schedule: Schedule, *, generated_at: dt.datetime | None = None)
         "administrations": [
             {
                 "date": a.date.isoformat(),
+                "weekday": a.weekday,
                 "cycle": a.cycle,
                 "day": a.day,
                 "drug": a.drug,
@@ -349,38 +390,92 @@ def to_json(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> s
     return json_text(document) + "\n"
 
 
+def _wrapped(text: str, indent: str = "  ") -> list[str]:
+    """One safe line of text wrapped to :data:`TERMINAL_WIDTH`, later lines indented."""
+    return textwrap.wrap(
+        one_line(text),
+        TERMINAL_WIDTH,
+        subsequent_indent=indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [""]
+
+
 def to_text(schedule: Schedule, *, generated_at: dt.datetime | None = None) -> str:
-    """An aligned plain-text table for the terminal, header block first."""
+    """A plain-text table for the terminal, header block first, no line over 100 columns.
+
+    Header lines wrap; the table's columns are ``date``, ``wkd`` (weekday), ``cyc``
+    (cycle), ``day``, ``drug``, ``dose`` (with its unit), ``route``, ``basis`` (wrapped
+    when long) and ``reason``, which holds numbers such as ``[1]`` for the reasons written
+    out in full under the table; the totals per cycle come last.
+    """
     head = header(schedule, generated_at=generated_at)
-    lines = [one_line(line) for line in head.lines()]
-    shown = ("date", "cycle", "day", "drug", "dose", "unit", "route", "basis", "reason")
-    table = [shown] + [
-        (r.date, str(r.cycle), str(r.day), r.drug, r.dose, r.unit, r.route, r.basis, r.reason)
-        for r in rows(schedule)
+    lines = [part for line in head.lines() for part in _wrapped(line)]
+    numbers: dict[str, int] = {}
+    table: list[tuple[str, ...]] = [
+        ("date", "wkd", "cyc", "day", "drug", "dose", "route", "basis", "reason")
     ]
+    for admin, r in zip(schedule.administrations, rows(schedule), strict=True):
+        refs = []
+        for event in admin.reasons:
+            text = str(event)
+            note = text if text.startswith(event.flag) else f"{event.flag}: {text}"
+            refs.append(str(numbers.setdefault(note, len(numbers) + 1)))
+        reason = f"[{','.join(refs)}]" if refs else ""
+        dose = f"{r.dose} {r.unit}"
+        table.append(
+            (r.date, r.weekday, str(r.cycle), str(r.day), r.drug, dose, r.route, r.basis, reason)
+        )
     lines.append("")
-    lines.extend(aligned(table, right={1, 2, 4}))
+    lines.extend(aligned(table, right={2, 3, 5}, width=TERMINAL_WIDTH, wrap=7))
+    if numbers:
+        lines += ["", "reasons:"]
+        for note, number in numbers.items():
+            lines += _wrapped(f"[{number}] {note}", " " * (len(str(number)) + 3))
+    lines += ["", "totals per cycle:"]
+    totals = [("cycle", "drug", "doses", "total mg", "cumulative mg"), *_totals(schedule)]
+    lines.extend(aligned(totals, right={0, 2, 3, 4}, indent="  "))
     return "\n".join(lines) + "\n"
 
 
 def aligned(
-    table: Sequence[Sequence[str]], *, right: Collection[int] = (), indent: str = ""
+    table: Sequence[Sequence[str]],
+    *,
+    right: Collection[int] = (),
+    indent: str = "",
+    width: int | None = None,
+    wrap: int | None = None,
 ) -> list[str]:
     """Lines of a plain-text table: every column but the last padded, two spaces between.
 
     Columns whose index is in ``right`` are right-aligned; each cell is made one safe line
-    (:func:`dosing._text.one_line`), so no cell can move the cursor or start a line.
+    (:func:`dosing._text.one_line`), so no cell can move the cursor or start a line. With
+    ``width`` and ``wrap``, the text of column ``wrap`` is wrapped onto further lines so
+    that the table fits ``width`` columns where it can.
 
     >>> aligned([("drug", "dose", "note"), ("lenalidomide", "25", "")], right={1})
     ['drug          dose  note', 'lenalidomide    25']
+    >>> aligned([("a", "b", "c"), ("x", "one two three", "y")], width=12, wrap=1)
+    ['a  b         c', 'x  one two   y', '   three']
     """
     cells = [[one_line(c) for c in row] for row in table]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]) - 1)]
+    columns = len(cells[0])
+    widths = [max(len(row[i]) for row in cells) for i in range(columns)]
+    if width is not None and wrap is not None:
+        others = sum(widths) - widths[wrap] + 2 * (columns - 1) + len(indent)
+        widths[wrap] = max(min(widths[wrap], width - others), 8)
     out = []
     for row in cells:
-        padded = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))
-        ]
-        out.append((indent + "  ".join([*padded, row[-1]])).rstrip())
+        parts = [row]
+        if wrap is not None and len(row[wrap]) > widths[wrap]:
+            pieces = textwrap.wrap(row[wrap], widths[wrap], break_on_hyphens=False) or [""]
+            parts = [[*row[:wrap], pieces[0], *row[wrap + 1 :]]]
+            parts += [["" if i != wrap else p for i in range(columns)] for p in pieces[1:]]
+        for part in parts:
+            last = part[-1].rjust(widths[-1]) if columns - 1 in right else part[-1]
+            padded = [
+                c.rjust(w) if i in right else c.ljust(w)
+                for i, (c, w) in enumerate(zip(part[:-1], widths, strict=False))
+            ]
+            out.append((indent + "  ".join([*padded, last])).rstrip())
     return out

@@ -777,6 +777,17 @@ def test_hostile_identifier_round_trips() -> None:
     assert cal.contents["name"][0].value == "KRd dosing calendar: " + expected.replace("\n", " ")
 
 
+@pytest.mark.parametrize("audience", ["staff", "patient"])
+def test_a_backslash_n_in_text_stays_a_backslash_n(audience: str) -> None:
+    """An identifier A\\N1 is written A\\\\N1 and read back as A\\N1, not as two lines."""
+    data = export(schedule("Kd-weekly", identifier="A\\N1"), audience=audience)
+    if audience == "staff":
+        assert b"NAME:Kd-weekly dosing calendar: A\\\\N1\r\n" in data
+        assert parse(data).contents["name"][0].value == "Kd-weekly dosing calendar: A\\N1"
+    else:
+        assert b"A\\" not in data
+
+
 #: Characters no calendar text may hold as themselves: C0 (but tab and newline), DEL, C1,
 #: bidirectional controls, line and paragraph separators.
 NEVER_SHOWN = re.compile(

@@ -21,8 +21,9 @@ duplicating them. UIDs are hashed, so no patient text appears in them.
 Clinic events are timed when ``time`` is given: in ``tz`` with a generated ``VTIMEZONE``,
 or as floating local time without a zone (said so in every description), lasting the
 protocol's infusion times. ``remind`` adds a display alarm before timed events,
-``remind_at`` one at a time of day to all-day events. Escaping and line folding are the
-``icalendar`` package's; free text goes through :mod:`dosing._text` before it reaches it
+``remind_at`` one at a time of day to all-day events. Line folding and the escaping of
+values other than text are the ``icalendar`` package's (text is escaped here, as RFC 5545
+says); free text goes through :mod:`dosing._text` before it reaches it
 (control and bidirectional characters become U+FFFD; line breaks stay line breaks in
 descriptions, ``\\n`` once escaped, and become spaces in one-line properties such as the
 summary).
@@ -104,6 +105,23 @@ _DURATION = re.compile(
 )
 _ZONE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$")
 _NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
+class _Text(vText):
+    r"""A TEXT value escaped exactly as RFC 5545 says.
+
+    ``icalendar`` first turns the two characters ``\N`` into a line break, so an identifier
+    such as ``A\N1`` came back as two lines; here a backslash is only ever escaped.
+
+    >>> _Text("A\\N1; x, y\nz").to_ical()
+    b'A\\\\N1\\; x\\, y\\nz'
+    """
+
+    def to_ical(self) -> bytes:
+        """The escaped value, encoded."""
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        return text.encode("utf-8")
 
 
 # -- option parsing -------------------------------------------------------------------------
@@ -815,10 +833,10 @@ def _calendar(
         about = _header_text(head)
     # icalendar types NAME (RFC 7986) and X- properties as unknown and would write them
     # unescaped; they are TEXT, so they are given as vText.
-    name = vText(title)
+    name = _Text(title)
     cal.add("NAME", name)
     cal.add("X-WR-CALNAME", name)
-    full_header = vText(about)
+    full_header = _Text(about)
     cal.add("DESCRIPTION", full_header)
     cal.add("X-WR-CALDESC", full_header)
 
@@ -834,9 +852,9 @@ def _calendar(
     # Values shared by many events are built once.
     stamp = vDDDTypes(moment)
     sequences: dict[int, vInt] = {}
-    cancelled = vText("CANCELLED")
-    transparent = vText("TRANSPARENT")
-    alarm_action = vText("DISPLAY")
+    cancelled = _Text("CANCELLED")
+    transparent = _Text("TRANSPARENT")
+    alarm_action = _Text("DISPLAY")
     triggers = {
         timed: None if (t := options.trigger(timed)) is None else vDuration(t)
         for timed in (False, True)
@@ -871,7 +889,7 @@ def _calendar(
             when = _patient_when(group, timing, length, clock_note)
             if reminders[timed]:
                 when.append(f"Reminder: {reminders[timed]}.")
-            description = vText(_patient_description(group, drugs, protocol.id, when))
+            description = _Text(_patient_description(group, drugs, protocol.id, when))
         else:
             summary = _staff_summary(group, protocol.id)
             time_line = (
@@ -905,12 +923,12 @@ def _calendar(
             audience=options.audience,
         )
         event = Event()
-        event["UID"] = vText(_unique(uid, used, options.audience))
+        event["UID"] = _Text(_unique(uid, used, options.audience))
         event["DTSTAMP"] = stamp
         event["SEQUENCE"] = sequence
         event["DTSTART"] = start
         event["DTEND"] = end
-        event["SUMMARY"] = vText(summary)
+        event["SUMMARY"] = _Text(summary)
         event["DESCRIPTION"] = description
         event["CATEGORIES"] = category
         if not admins:
@@ -930,7 +948,7 @@ def _calendar(
             alarm = Alarm()
             alarm["ACTION"] = alarm_action
             alarm["TRIGGER"] = trigger
-            alarm["DESCRIPTION"] = vText("Reminder: " + summary)
+            alarm["DESCRIPTION"] = _Text("Reminder: " + summary)
             event.add_component(alarm)
         cal.add_component(event)
     return cal
@@ -949,9 +967,9 @@ class _StaffText:
         self.notice = f"NOTICE: {head.notice}"
         self.essentials: dict[tuple[str, str], str] = {}
         self.blocks: dict[tuple[str, str, tuple[object, ...], int], str] = {}
-        self.descriptions: dict[tuple[object, ...], vText] = {}
+        self.descriptions: dict[tuple[object, ...], _Text] = {}
 
-    def __call__(self, group: _Group, time_line: str, reminder: str, clock_note: str) -> vText:
+    def __call__(self, group: _Group, time_line: str, reminder: str, clock_note: str) -> _Text:
         """The description of the event for ``group``."""
         context = self.essentials.get((time_line, reminder))
         if context is None:
@@ -972,7 +990,7 @@ class _StaffText:
             if clock_note:
                 parts.append(clock_note)
             parts += [context, self.notice]
-            description = vText(multi_line("\n\n".join(parts)))
+            description = _Text(multi_line("\n\n".join(parts)))
             self.descriptions[(key, held_text, clock_note, context)] = description
         return description
 

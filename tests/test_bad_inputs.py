@@ -439,6 +439,8 @@ CLI_CASES = [
     ([*GOOD, "--round", "carfilzomib=sideways"], "--round must be"),
     ([*GOOD, "--format", "pdf"], "argument --format: invalid choice"),
     ([*GOOD, "--time", "09:00"], "--time must be used with the ics format only"),
+    ([*GOOD, "--for", "patient"], "--for must be used with the ics format only"),
+    ([*GOOD, "--remind-at", "08:00"], "--remind-at must be used with the ics format only"),
     ([*GOOD, "--generated-at", "yesterday"], "--generated-at must be an ISO 8601 date-time"),
     (
         [*GOOD, "--generated-at", "9999-12-31T23:59:59-01:00"],

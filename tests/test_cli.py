@@ -299,6 +299,37 @@ def test_source_date_epoch_outside_the_allowed_years_is_refused(
     )
 
 
+def test_calendar_for_a_patient_is_plain_and_names_no_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--for patient writes plain summaries, timed clinic visits and no identifier."""
+    target = tmp_path / "patient.ics"
+    args = ["calendar", "KRd", *PATIENT, "--cycles", "1", "--id", "MRN 0001", "--for", "patient"]
+    args += ["--time", "09:00", "--tz", "Europe/Berlin", "--remind-at", "08:00"]
+    status, _, err = _run([*args, "-o", str(target), *FIXED], capsys)
+    assert status == 0, err
+    data = target.read_bytes()
+    assert b"MRN" not in data
+    assert b"0001" not in data
+    assert b"SUMMARY:Clinic: carfilzomib infusion (30 min)\r\n" in data
+    assert b"DTSTART;TZID=Europe/Berlin:20260105T090000\r\n" in data
+    assert b"DTEND;TZID=Europe/Berlin:20260105T093000\r\n" in data
+    assert b"TRIGGER:PT8H\r\n" in data
+
+
+def test_all_day_reminders_need_an_hour(capsys: pytest.CaptureFixture[str]) -> None:
+    """--remind for all-day events without --remind-at exits 2 naming --remind-at."""
+    status, out, err = _run(
+        ["calendar", "KRd", *PATIENT, "--cycles", "1", "--format", "ics", "--remind", "1d"],
+        capsys,
+    )
+    assert (status, out) == (2, "")
+    assert err == (
+        "dosing: error: --remind-at must be a time of day for the reminders of all-day events "
+        "(counted from their midnight, a reminder fires at night), got none - e.g. 08:00\n"
+    )
+
+
 def _protocol_file_commands(tmp_path: Path) -> list[list[str]]:
     patients = tmp_path / "patients.csv"
     patients.write_text("id,height,weight,start\nA,175cm,80kg,2026-01-05\n", encoding="utf-8")

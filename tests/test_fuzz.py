@@ -16,7 +16,9 @@ import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, event, given, settings
@@ -138,6 +140,8 @@ OPTIONS = [
     "--time",
     "--tz",
     "--remind",
+    "--remind-at",
+    "--for",
     "--duration",
     "--per",
     "--protocol-file",
@@ -174,6 +178,7 @@ WORDS = st.one_of(
             "0",
             "09:00",
             "Europe/Berlin",
+            "patient",
             "1d",
             "=cmd",
             "nan",
@@ -404,6 +409,66 @@ def test_any_identifier_gives_exports_without_control_characters(identifier: str
             body = [line for line in text.split("\r\n") if line and not line.startswith("#")]
             assert len(body) == 1 + len(schedule.administrations)
             _assert_no_formula(text)
+
+
+_WALL_TIMES = st.times().map(lambda t: t.replace(second=0, microsecond=0))
+_ICS_OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={  # mostly values to_ics takes, now and then one it must refuse
+        "per": st.sampled_from(["day", "day", "administration", "week"]),
+        "time": st.one_of(st.none(), _WALL_TIMES, _WALL_TIMES, st.just("09:00")),
+        "tz": st.none()
+        | st.sampled_from(["Europe/Berlin", "America/New_York", "UTC"]).map(ZoneInfo),
+        "duration": st.one_of(
+            st.none(),
+            st.timedeltas(dt.timedelta(minutes=1), dt.timedelta(hours=24)),
+            st.timedeltas(dt.timedelta(minutes=-5), dt.timedelta(hours=30)),
+        ),
+        "remind": st.one_of(
+            st.none(),
+            st.timedeltas(dt.timedelta(minutes=1), dt.timedelta(days=28)),
+            st.timedeltas(dt.timedelta(minutes=-5), dt.timedelta(days=30)),
+        ),
+        "remind_at": st.one_of(st.none(), _WALL_TIMES, _WALL_TIMES, st.times(), st.just("08:00")),
+    },
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    protocol=st.sampled_from(["KRd", "D-KRd", "KdD", "Kd-weekly", "KCyD"]),
+    audience=st.sampled_from(["staff", "patient"]),
+    options=_ICS_OPTIONS,
+)
+def test_any_ics_options_give_a_calendar_or_a_dosing_error(
+    protocol: str, audience: str, options: dict[str, Any]
+) -> None:
+    """Any calendar options give a calendar that reads back, or a DosingError; a patient's has
+    short summaries and no identifier."""
+    from dosing.export.ics import to_ics
+
+    patient = dosing.Patient(height="175 cm", weight="80 kg", identifier="MRN 4711-Q")
+    schedule = dosing.build_schedule(
+        dosing.get_protocol(protocol), patient, "2026-01-05", cycles=1, today=TODAY
+    )
+    try:
+        data = to_ics(
+            schedule,
+            generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            audience=audience,
+            **options,
+        )
+    except dosing.DosingError as err:
+        event(f"refused: {err.field}")
+        return
+    event(f"calendar for {audience}")
+    # Read back with icalendar, not vobject: vobject keeps the first VTIMEZONE it reads for a
+    # TZID for the rest of the process, which would change what later tests read.
+    found = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert len(found) >= len(schedule.by_day())
+    if audience == "patient":
+        assert b"4711" not in data
+        assert max(len(str(e["SUMMARY"])) for e in found) <= 60
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

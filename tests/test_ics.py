@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,8 @@ import vobject
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dosing import Patient, build_schedule, get_protocol
+from dosing import Patient, build_schedule, get_protocol, loads_protocol
+from dosing.course import parse_amendment
 from dosing.errors import DateError, DosingError
 from dosing.export import ics
 from dosing.export._common import header
@@ -146,6 +148,7 @@ def test_dtstamp_is_generated_at_and_output_is_byte_identical() -> None:
         "time": parse_time("09:00"),
         "tz": parse_tz("Europe/Berlin"),
         "remind": parse_duration("1d"),
+        "remind_at": parse_time("08:00"),
     }
     first = export(s, **options)
     assert first == export(s, **options)
@@ -165,19 +168,25 @@ def test_sequence_does_not_depend_on_the_generation_time() -> None:
 
 def test_wire_format_is_crlf_and_folded() -> None:
     """Lines end in CRLF only and no line is longer than 75 octets."""
-    data = export(schedule("D-KRd", identifier=HOSTILE), remind=parse_duration("1d"))
+    data = export(
+        schedule("D-KRd", identifier=HOSTILE),
+        remind=parse_duration("1d"),
+        remind_at=parse_time("08:00"),
+    )
     assert data.endswith(b"\r\n")
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert b"\r" not in data.replace(b"\r\n", b"")
     assert max(len(line) for line in data.split(b"\r\n")) <= 75
 
 
-def test_written_bytes_equal_icalendar_serialization() -> None:
+@pytest.mark.parametrize(("per", "audience"), [("administration", "staff"), ("day", "patient")])
+def test_written_bytes_equal_icalendar_serialization(per: str, audience: str) -> None:
     """The cached writer produces exactly what icalendar itself writes for the calendar."""
     s = schedule("KdD", cycles=2, identifier=HOSTILE)
     head = header(s, generated_at=STAMP)
     timing = ics._Timing(parse_time("08:00"), parse_tz("America/New_York"), None)
-    cal = ics._calendar(s, head, STAMP, "administration", timing, parse_duration("2h"))
+    options = ics._Options(per, audience, timing, parse_duration("2h"), parse_time("07:00"))
+    cal = ics._calendar(s, head, STAMP, options, ics._groups(s, per, options.split))
     assert ics._serialize(cal) == cal.to_ical(sorted=False)
 
 
@@ -227,21 +236,25 @@ def test_uid_hides_the_patient() -> None:
     assert all("SECRET" not in u and "4711" not in u for u in uids(data))
 
 
-# -- time zones and reminders -----------------------------------------------------------------
+# -- time zones -------------------------------------------------------------------------------
 
 
 def test_timed_events_carry_a_vtimezone() -> None:
-    """With time and tz, events start at that wall time in a zone defined by a VTIMEZONE."""
+    """KdD, 2 cycles at 09:00 in Berlin: the 14 clinic days are timed, defined by a VTIMEZONE."""
     s = schedule("KdD", cycles=2)
     data = export(s, time=parse_time("09:00"), tz=parse_tz("Europe/Berlin"))
     cal = parse(data)
     assert only(list(cal.vtimezone_list)).tzid.value == "Europe/Berlin"
-    for event in cal.vevent_list:
+    timed = [e for e in cal.vevent_list if isinstance(e.dtstart.value, dt.datetime)]
+    assert len(timed) == 14  # C1 and C2: days 1, 2, 8, 9, 15, 16, 22
+    for event in timed:
         start, end = event.dtstart.value, event.dtend.value
         assert (start.hour, start.minute) == (9, 0)
-        assert end - start == dt.timedelta(hours=1)
         assert start.utcoffset() == ZoneInfo("Europe/Berlin").utcoffset(start.replace(tzinfo=None))
-    assert data.count(b"DTSTART;TZID=Europe/Berlin:") == len(s.by_day())
+        # daratumumab has no infusion time in the protocol: the default hour; carfilzomib 30 min
+        daratumumab = "daratumumab" in event.summary.value
+        assert end - start == dt.timedelta(minutes=60 if daratumumab else 30)
+    assert data.count(b"DTSTART;TZID=Europe/Berlin:") == 14
     assert b"COMMENT" not in data
 
 
@@ -256,33 +269,73 @@ def test_wall_time_holds_across_a_clock_change() -> None:
             duration=parse_duration("90m"),
         )
     )
-    utc_hours = {e.dtstart.value.astimezone(dt.UTC).hour for e in found}
+    timed = [e for e in found if isinstance(e.dtstart.value, dt.datetime)]
+    assert len(timed) == 18  # carfilzomib on days 1, 2, 8, 9, 15, 16 of 3 cycles
+    utc_hours = {e.dtstart.value.astimezone(dt.UTC).hour for e in timed}
     assert utc_hours == {13, 14}
     new_york = ZoneInfo("America/New_York")
-    for event in found:
+    for event in timed:
         local = event.dtstart.value.astimezone(new_york)
         assert (local.hour, local.minute) == (9, 0)
-        assert event.dtend.value - event.dtstart.value == dt.timedelta(minutes=90)
+        # the protocol gives carfilzomib's infusion time, so the 90 minutes are not used
+        assert event.dtend.value - event.dtstart.value == dt.timedelta(minutes=30)
 
 
 def test_a_time_that_does_not_exist_is_moved_and_said() -> None:
-    """02:30 on the night clocks jump forward is written as 03:30, with a note."""
-    s = schedule("KRd", start="2026-03-02", cycles=1)
+    """02:30 on the night clocks jump forward (KRd C1 D8, 2026-03-08) is 03:30, with a note."""
+    s = schedule("KRd", start="2026-03-01", cycles=1)
     found = events(export(s, time=parse_time("02:30"), tz=parse_tz("America/New_York")))
-    jump = only([e for e in found if e.dtstart.value.date() == dt.date(2026, 3, 8)])
-    assert (jump.dtstart.value.hour, jump.dtstart.value.minute) == (3, 30)
+    jump = only(
+        [
+            e
+            for e in found
+            if e.dtstart.value
+            == dt.datetime(2026, 3, 8, 3, 30, tzinfo=ZoneInfo("America/New_York"))
+        ]
+    )
+    assert jump.summary.value == "C1 D8 · KRd · Clinic: carfilzomib 110.4 mg IV"
     assert "02:30 does not exist on 2026-03-08 in America/New_York" in jump.description.value
     other = found[0]
     assert (other.dtstart.value.hour, other.dtstart.value.minute) == (2, 30)
     assert "does not exist" not in other.description.value
 
 
+def test_a_time_that_occurs_twice_is_written_in_utc() -> None:
+    """01:30 on the night clocks go back (KRd C1 D8, 2026-11-01) is the first 01:30, in UTC."""
+    s = schedule("KRd", start="2026-10-25", cycles=1)
+    data = export(s, time=parse_time("01:30"), tz=parse_tz("America/New_York"))
+    # 01:30 EDT is 05:30 UTC; carfilzomib's 30 minutes end at 06:00 UTC (01:00 EST)
+    assert b"DTSTART:20261101T053000Z\r\nDTEND:20261101T060000Z\r\n" in data
+    twice = only([e for e in events(data) if e.summary.value.startswith("C1 D8 · KRd · Clinic")])
+    assert "01:30 occurs twice on 2026-11-01 in America/New_York" in twice.description.value
+    # 00:45 EDT plus 30 minutes ends at 01:15, a time that occurs twice: in UTC too
+    late = export(s, time=parse_time("00:45"), tz=parse_tz("America/New_York"))
+    assert b"DTSTART:20261101T044500Z\r\nDTEND:20261101T051500Z\r\n" in late
+    assert b"DTSTART;TZID=America/New_York:20261102T004500\r\n" in late  # C1 D9
+
+
+def test_clock_changes_of_a_long_calendar_are_yearly_rules() -> None:
+    """KRd for 24 cycles (2026 to 2027) in Berlin: each change is a yearly rule, not RDATEs."""
+    s = schedule("KRd", cycles=24)
+    assert s.administrations[-1].date.year == 2027
+    data = export(s, time=parse_time("09:00"), tz=parse_tz("Europe/Berlin"))
+    zone = data[data.index(b"BEGIN:VTIMEZONE") : data.index(b"END:VTIMEZONE")]
+    # summer time from the last Sunday of March, winter time from the last Sunday of October
+    assert b"DTSTART:20250330T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n" in zone
+    assert b"DTSTART:20251026T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n" in zone
+    assert b"RDATE" not in zone
+    # C17 D1 is 16 x 28 = 448 days after 2026-01-05: 2027-03-29, the day after the change
+    assert b"DTSTART;TZID=Europe/Berlin:20270329T090000\r\n" in data
+
+
 def test_time_without_zone_is_floating_and_said_so() -> None:
-    """A time without tz is floating local time: no VTIMEZONE, and each description says so."""
+    """A time without tz is floating local time: no VTIMEZONE, and each timed event says so."""
     data = export(schedule("KRd"), time=parse_time("08:15"))
     cal = parse(data)
     assert "vtimezone" not in cal.contents
-    for event in cal.vevent_list:
+    timed = [e for e in cal.vevent_list if isinstance(e.dtstart.value, dt.datetime)]
+    assert len(timed) == 6
+    for event in timed:
         assert event.dtstart.value.tzinfo is None
         assert (event.dtstart.value.hour, event.dtstart.value.minute) == (8, 15)
         assert "floating local time" in event.description.value
@@ -295,16 +348,419 @@ def test_utc_needs_no_vtimezone() -> None:
     assert b"DTSTART:20260105T090000Z" in data
 
 
-def test_reminders_are_display_alarms() -> None:
-    """remind adds one display alarm per event, that long before its start."""
+# -- clinic and home --------------------------------------------------------------------------
+
+
+def test_a_time_splits_clinic_from_home_doses() -> None:
+    """KRd C1 at 09:00 in Berlin: 6 clinic appointments of 30 min, 22 all-day home events."""
     s = schedule("KRd")
-    found = events(export(s, remind=parse_duration("1d")))
+    found = events(export(s, time=parse_time("09:00"), tz=parse_tz("Europe/Berlin")))
+    clinic = [e for e in found if " · Clinic: " in e.summary.value]
+    home = [e for e in found if " · Home: " in e.summary.value]
+    assert (len(clinic), len(home), len(found)) == (6, 22, 28)
+    berlin = ZoneInfo("Europe/Berlin")
+    day1 = clinic[0]
+    assert day1.summary.value == "C1 D1 · KRd · Clinic: carfilzomib 39.4 mg IV"
+    assert day1.dtstart.value == dt.datetime(2026, 1, 5, 9, 0, tzinfo=berlin)
+    assert day1.dtend.value == dt.datetime(2026, 1, 5, 9, 30, tzinfo=berlin)
+    assert "time: 09:00, 30 min (infusion time from the protocol: carfilzomib 30 min)" in (
+        day1.description.value
+    )
+    assert "transp" not in day1.contents  # an appointment blocks the time
+    assert home[0].summary.value == (
+        "C1 D1 · KRd · Home: lenalidomide 25 mg PO, dexamethasone 40 mg PO"
+    )
+    assert home[0].dtstart.value == dt.date(2026, 1, 5)
+    assert home[0].dtend.value == dt.date(2026, 1, 6)
+    assert home[0].transp.value == "TRANSPARENT"
+    assert "time: all day: doses taken at home" in home[0].description.value
+    assert home[-1].summary.value == "C1 D22 · KRd · Home: dexamethasone 40 mg PO"
+
+
+def test_clinic_length_without_every_infusion_time_is_the_duration_and_says_so() -> None:
+    """D-KRd C1 D1 (daratumumab, no time in the protocol; carfilzomib): 1 h, or the duration."""
+    s = schedule("D-KRd")
+    options: dict[str, Any] = {"time": parse_time("09:00"), "tz": parse_tz("Europe/Berlin")}
+    day1 = events(export(s, **options))[0]
+    assert day1.summary.value.startswith("C1 D1 · D-KRd · Clinic: daratumumab 1,280 mg IV, ")
+    assert day1.dtend.value - day1.dtstart.value == dt.timedelta(hours=1)
+    assert "1 h (default length; the protocol gives no infusion time for daratumumab)" in (
+        day1.description.value
+    )
+    longer = events(export(s, duration=parse_duration("4h"), **options))
+    assert longer[0].dtend.value - longer[0].dtstart.value == dt.timedelta(hours=4)
+    assert "4 h (the duration given; the protocol gives no infusion time for daratumumab)" in (
+        longer[0].description.value
+    )
+    alone = only([e for e in longer if e.summary.value.startswith("C1 D9 · D-KRd · Clinic: ")])
+    assert alone.summary.value == "C1 D9 · D-KRd · Clinic: carfilzomib 110.4 mg IV"
+    assert alone.dtend.value - alone.dtstart.value == dt.timedelta(minutes=30)
+
+
+def test_per_administration_home_doses_stay_all_day() -> None:
+    """Per administration with a time, lenalidomide is all day and carfilzomib a 30-min slot."""
+    s = schedule("KRd")
+    found = events(export(s, per="administration", time=parse_time("09:00")))
+    assert len(found) == len(s.administrations)
     for event in found:
+        if " carfilzomib " in event.summary.value:
+            assert event.dtend.value - event.dtstart.value == dt.timedelta(minutes=30)
+        else:
+            assert type(event.dtstart.value) is dt.date
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+
+def test_reminders_of_timed_events_come_that_long_before() -> None:
+    """remind adds one display alarm to each timed event, that long before its start."""
+    found = events(
+        export(
+            schedule("KRd"),
+            time=parse_time("09:00"),
+            remind=parse_duration("2h"),
+            remind_at=parse_time("08:00"),
+        )
+    )
+    clinic = [e for e in found if isinstance(e.dtstart.value, dt.datetime)]
+    for event in clinic:
         alarm = only(list(event.valarm_list))
         assert alarm.action.value == "DISPLAY"
-        assert alarm.trigger.value == -dt.timedelta(days=1)
+        assert alarm.trigger.value == -dt.timedelta(hours=2)
         assert alarm.description.value == "Reminder: " + event.summary.value
-    assert all("valarm" not in e.contents for e in events(export(s)))
+    # 2 h is no whole day: the home doses are reminded at 08:00 on their day
+    home = [e for e in found if not isinstance(e.dtstart.value, dt.datetime)]
+    assert {only(list(e.valarm_list)).trigger.value for e in home} == {dt.timedelta(hours=8)}
+
+
+@pytest.mark.parametrize(
+    ("remind", "trigger", "words"),
+    [
+        (None, dt.timedelta(hours=8), "08:00 on the day"),
+        ("1d", -dt.timedelta(hours=16), "08:00 the day before"),  # 16 h before midnight
+        ("2d", -dt.timedelta(hours=40), "08:00 2 days before"),
+        ("1d6h", -dt.timedelta(hours=16), "08:00 the day before"),  # whole days only
+    ],
+)
+def test_all_day_events_remind_at_the_hour_set(
+    remind: str | None, trigger: dt.timedelta, words: str
+) -> None:
+    """All-day events remind at remind_at on the day, or remind's whole days before."""
+    found = events(
+        export(
+            schedule("KRd"),
+            remind=None if remind is None else parse_duration(remind),
+            remind_at=parse_time("08:00"),
+        )
+    )
+    assert len(found) == 22
+    for event in found:
+        assert only(list(event.valarm_list)).trigger.value == trigger
+        assert f"reminder: {words}" in event.description.value
+
+
+def test_all_day_reminders_without_an_hour_are_refused() -> None:
+    """remind alone would fire at midnight for all-day events: remind_at is asked for."""
+    with pytest.raises(DateError) as caught:
+        to_ics(schedule("KRd"), remind=parse_duration("1d"))
+    assert caught.value.field == "remind_at"
+    with pytest.raises(DateError):  # the home doses are all day even when a time is given
+        to_ics(schedule("KRd"), remind=parse_duration("1d"), time=parse_time("09:00"))
+    assert all("valarm" not in e.contents for e in events(export(schedule("KRd"))))
+
+
+def test_home_doses_get_at_most_one_reminder_a_day() -> None:
+    """Per administration, KRd C1 D1's lenalidomide and dexamethasone share one reminder."""
+    s = schedule("KRd")
+    found = events(export(s, per="administration", remind_at=parse_time("08:00")))
+    days = {e.dtstart.value for e in found}
+    alarms = [e for e in found if "valarm" in e.contents]
+    assert len(alarms) == len(days) == 22  # KRd cycle 1: days 1 to 22
+    first = only([e for e in alarms if e.dtstart.value == dt.date(2026, 1, 5)])
+    assert only(list(first.valarm_list)).description.value == (
+        "Reminder: C1 D1 · KRd: carfilzomib 39.4 mg IV, lenalidomide 25 mg PO, "
+        "dexamethasone 40 mg PO"
+    )
+    patient = events(
+        export(s, per="administration", remind_at=parse_time("08:00"), audience="patient")
+    )
+    home = [e for e in patient if e.summary.value.startswith("Home: ")]
+    clinic = [e for e in patient if e.summary.value.startswith("Clinic: ")]
+    assert len([e for e in home if "valarm" in e.contents]) == 22
+    assert len([e for e in clinic if "valarm" in e.contents]) == 6
+    day1 = [e for e in home if e.dtstart.value == dt.date(2026, 1, 5) and "valarm" in e.contents]
+    assert only(list(only(day1).valarm_list)).description.value == (
+        "Reminder: Home: lenalidomide 25 mg, dexamethasone 40 mg"
+    )
+
+
+# -- a patient's calendar ---------------------------------------------------------------------
+
+#: Text no patient calendar may hold: the identifier, the measurements and their units, the
+#: BSA, renal function, the sources and the staff notice.
+NOT_FOR_PATIENTS = (
+    "MRN 4711-Q",
+    "4711",
+    "175",
+    "kg",
+    "m²",
+    "m2",
+    "BSA",
+    "MRN",
+    "Mosteller",
+    "creatinine",
+    "clearance",
+    "mL/min",
+    "prescribing information",
+    "Kyprolis",
+    "neutropenia",
+    "For trained clinicians",
+)
+
+
+def patient_schedule(protocol: str, *, cycles: int = 2) -> Schedule:
+    """A patient with an identifier, every measurement and a reweighed, delayed course."""
+    patient = Patient(
+        height="175 cm",
+        weight="80 kg",
+        identifier="MRN 4711-Q",
+        age=70,
+        sex="female",
+        serum_creatinine="1.1 mg/dL",
+    )
+    changes = [
+        parse_amendment("delay", "C2:7", recorded=TODAY, reason="neutropenia grade 3"),
+        parse_amendment("reweigh", "92kg@C2", recorded=TODAY, reason="weight gain"),
+    ]
+    return build_schedule(
+        get_protocol(protocol),
+        patient,
+        "2026-01-05",
+        cycles=cycles,
+        amendments=changes,
+        today=TODAY,
+    )
+
+
+def property_values(component: Any) -> list[str]:
+    """Every property value of ``component`` and of the components inside it, as text."""
+    out = []
+    for name, lines in component.contents.items():
+        for line in lines:
+            if hasattr(line, "contents") and not hasattr(line, "value"):
+                out += property_values(line)
+            else:
+                out.append(f"{name}: {line.value}")
+    return out
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"time": dt.time(9), "tz": ZoneInfo("Europe/Berlin"), "remind_at": dt.time(8)},
+        {"per": "administration", "remind": dt.timedelta(days=1), "remind_at": dt.time(8)},
+    ],
+    ids=["all-day", "timed", "per-administration"],
+)
+def test_a_patient_calendar_holds_no_identifier_or_measurement(
+    protocol: str, options: dict[str, Any]
+) -> None:
+    """No identifier, measurement, BSA, renal function, source or reason, in any property."""
+    data = export(patient_schedule(protocol), audience="patient", **options)
+    values = property_values(parse(data))
+    assert len(values) > 100
+    text = data.replace(b"\r\n ", b"").decode("utf-8")
+    for forbidden in NOT_FOR_PATIENTS:
+        assert forbidden not in text, forbidden
+        assert not [v for v in values if forbidden.lower() in v.lower()], forbidden
+    assert VERIFICATION_NOTICE not in text
+    assert all(re.fullmatch(r"[a-z]{32}@dosing", u) for u in uids(data))
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("per", ["day", "administration"])
+def test_patient_summaries_fit_a_phone(protocol: str, per: str) -> None:
+    """Every summary of a patient's calendar has at most 60 characters."""
+    s = schedule(protocol, cycles=3)
+    for options in ({}, {"time": dt.time(9)}):
+        found = events(export(s, audience="patient", per=per, **options))
+        assert found
+        assert max(len(e.summary.value) for e in found) <= 60
+        assert ics.MAX_PATIENT_SUMMARY == 60
+
+
+def test_long_drug_names_fall_back_to_a_count() -> None:
+    """Drug names of 50 and 55 characters: summaries name them while they fit, else count them."""
+    long_a = "a" * 49 + "z"
+    long_b = "b" * 54 + "z"
+    text = (Path(__file__).parent.parent / "protocols" / "KRd.toml").read_text(encoding="utf-8")
+    text = text.replace("lenalidomide", long_a).replace("dexamethasone", long_b)
+    protocol = loads_protocol(text.replace('id = "KRd"', 'id = "KRd-long"'))
+    s = build_schedule(
+        protocol, Patient(height="175 cm", weight="80 kg"), "2026-01-05", cycles=1, today=TODAY
+    )
+    found = events(export(s, audience="patient"))
+    summaries = {e.dtstart.value: e.summary.value for e in found if "Home" in e.summary.value}
+    assert summaries[dt.date(2026, 1, 5)] == "Home: 2 medicines"  # both names: too long
+    assert summaries[dt.date(2026, 1, 7)] == f"Home: {long_a}"  # 56 characters
+    assert summaries[dt.date(2026, 1, 26)] == "Home: 1 medicine"  # 61 characters with the name
+    assert max(len(e.summary.value) for e in found) <= 60
+
+
+def test_patient_words_for_krd() -> None:
+    """KRd C1 in plain words: the clinic visit without a dose, the home doses with theirs."""
+    data = export(schedule("KRd", identifier="MRN 1"), audience="patient")
+    cal = parse(data)
+    assert cal.contents["name"][0].value == "KRd treatment calendar"
+    assert cal.contents["x-wr-calname"][0].value == "KRd treatment calendar"
+    assert cal.contents["description"][0].value == (
+        "Treatment days of KRd: visits to the clinic and doses to take at home.\n"
+        "Check every dose with your care team."
+    )
+    found = list(cal.vevent_list)
+    assert len(found) == 28  # 6 clinic days, 22 home days
+    clinic, home = found[0], found[1]
+    assert clinic.summary.value == "Clinic: carfilzomib infusion (30 min)"
+    assert clinic.description.value == (
+        "At the clinic: cycle 1, day 1 of KRd\n"
+        "- carfilzomib infusion (30 min)\n"
+        "Time: ask the clinic when your visit is.\n"
+        "Check every dose with your care team."
+    )
+    # "Home: lenalidomide 25 mg capsule, dexamethasone 40 mg by mouth" has 62 characters
+    assert home.summary.value == "Home: lenalidomide 25 mg, dexamethasone 40 mg"
+    assert home.description.value == (
+        "At home: cycle 1, day 1 of KRd\n"
+        "- lenalidomide 25 mg capsule\n"
+        "- dexamethasone 40 mg by mouth\n"
+        "Check every dose with your care team."
+    )
+    day3 = only([e for e in found if e.dtstart.value == dt.date(2026, 1, 7)])
+    assert day3.summary.value == "Home: lenalidomide 25 mg capsule"
+    assert all(type(e.dtstart.value) is dt.date for e in found)
+    assert ics.PATIENT_NOTICE == "Check every dose with your care team."
+
+
+def test_two_clinic_drugs_share_the_summary() -> None:
+    """D-KRd C1 D1 gives daratumumab and carfilzomib: 59 characters, both named."""
+    first = events(export(schedule("D-KRd"), audience="patient"))[0]
+    assert first.summary.value == "Clinic: daratumumab infusion, carfilzomib infusion (30 min)"
+
+
+def test_a_patient_appointment_says_how_long_and_why() -> None:
+    """At 09:00 in Berlin, a carfilzomib visit lasts 30 min and says where that comes from."""
+    found = events(
+        export(
+            schedule("KRd"),
+            audience="patient",
+            time=parse_time("09:00"),
+            tz=parse_tz("Europe/Berlin"),
+            remind_at=parse_time("08:00"),
+        )
+    )
+    clinic, home = found[0], found[1]
+    berlin = ZoneInfo("Europe/Berlin")
+    assert clinic.dtstart.value == dt.datetime(2026, 1, 5, 9, 0, tzinfo=berlin)
+    assert clinic.dtend.value == dt.datetime(2026, 1, 5, 9, 30, tzinfo=berlin)
+    assert (
+        "Time: 09:00 (Europe/Berlin time), shown as 30 min: the infusion time in your "
+        "treatment plan; the visit may take longer."
+    ) in clinic.description.value
+    assert "valarm" not in clinic.contents  # remind_at is for all-day events
+    assert only(list(home.valarm_list)).trigger.value == dt.timedelta(hours=8)
+    assert only(list(home.valarm_list)).description.value == (
+        "Reminder: Home: lenalidomide 25 mg, dexamethasone 40 mg"
+    )
+    assert "Reminder: 08:00 on the day." in home.description.value
+
+
+def test_a_held_clinic_dose_cancels_its_event_in_place() -> None:
+    """KRd delayed from C2 by 7 days, carfilzomib held at C2 D15: the visit is cancelled."""
+    plain = schedule("KRd", cycles=2)
+    amended = build_schedule(
+        get_protocol("KRd"),
+        Patient(height="175 cm", weight="80 kg"),
+        "2026-01-05",
+        cycles=2,
+        amendments=[
+            parse_amendment("delay", "C2:7", recorded=TODAY, reason="neutropenia"),
+            parse_amendment("hold", "carfilzomib@C2D15", recorded=TODAY, reason="neutropenia"),
+        ],
+        today=TODAY,
+    )
+    options: dict[str, Any] = {"audience": "patient", "remind_at": parse_time("08:00")}
+    before = {e.uid.value: e for e in events(export(plain, **options))}
+    after = {e.uid.value: e for e in events(export(amended, **options))}
+    assert set(after) == set(before)
+    # C2 D1 was 2026-02-02; 7 days later it is 2026-02-09, so C2 D15 is 2026-02-23
+    on_day15 = [e for e in after.values() if e.dtstart.value == dt.date(2026, 2, 23)]
+    clinic = only([e for e in on_day15 if e.summary.value.startswith("Clinic")])
+    assert clinic.summary.value == "Clinic cancelled: carfilzomib"
+    assert clinic.status.value == "CANCELLED"
+    assert clinic.sequence.value == "2"  # moved by the delay, then held
+    assert "- carfilzomib: not this time (held by your care team)" in clinic.description.value
+    assert "valarm" not in clinic.contents
+    home = only([e for e in on_day15 if e.summary.value.startswith("Home")])
+    assert home.sequence.value == "1"  # moved by the delay
+    assert "held" not in home.description.value
+    for uid, event in after.items():
+        if event.dtstart.value < dt.date(2026, 2, 9):
+            assert event.sequence.value == "0"
+            assert event.summary.value == before[uid].summary.value
+
+
+def test_patient_uids_survive_times_reminders_and_a_new_weight() -> None:
+    """A patient's UIDs stay through another time, reminder, weight, and with or without --id."""
+    base = uids(export(schedule("KRd", cycles=2), audience="patient"))
+    assert len(set(base)) == len(base) == 56
+    for other, options in (
+        (schedule("KRd", cycles=2), {"time": dt.time(9), "remind_at": dt.time(8)}),
+        (schedule("KRd", cycles=2, weight="95 kg"), {"time": dt.time(7, 30)}),
+        (schedule("KRd", cycles=2, identifier="MRN 1"), {}),
+        (patient_schedule("KRd"), {}),  # reweighed and delayed, same identity (start date)
+    ):
+        assert set(uids(export(other, audience="patient", **options))) == set(base)
+
+
+def test_staff_and_patient_calendars_never_share_an_event() -> None:
+    """Staff and patient UIDs differ, in every shape, so neither file overwrites the other."""
+    s = schedule("KRd", identifier="MRN 1")
+    patient = set(uids(export(s, audience="patient")))
+    for options in ({}, {"time": dt.time(9)}, {"per": "administration"}):
+        assert not patient & set(uids(export(s, **options)))
+
+
+def test_staff_uids_of_split_days_are_their_own() -> None:
+    """A staff day split by a time has clinic and home UIDs, kept whatever the time and reminder;
+    per administration the UIDs are the same with and without a time."""
+    s = schedule("KRd", identifier="MRN 1")
+    whole_days = set(uids(export(s)))
+    split = uids(export(s, time=parse_time("09:00")))
+    assert set(split) == set(
+        uids(
+            export(s, time=parse_time("14:00"), remind=dt.timedelta(hours=1), remind_at=dt.time(8))
+        )
+    )
+    assert not set(split) & whole_days
+    assert ics.event_uid(s, 1, 1, place="clinic") in split
+    assert ics.event_uid(s, 1, 1, place="home") in split
+    per_admin = uids(export(s, per="administration"))
+    assert uids(export(s, per="administration", time=parse_time("09:00"))) == per_admin
+
+
+def test_event_uid_refuses_a_place_with_a_drug_or_an_unknown_audience() -> None:
+    """A place is 'clinic' or 'home' and never given with a drug; an audience is staff or patient."""
+    s = schedule("KRd")
+    for kwargs, field in (
+        ({"place": "ward"}, "place"),
+        ({"place": "home", "drug": "lenalidomide"}, "place"),
+        ({"audience": "family"}, "audience"),
+    ):
+        with pytest.raises(DosingError) as caught:
+            ics.event_uid(s, 1, 1, **kwargs)
+        assert caught.value.field == field
 
 
 # -- free text --------------------------------------------------------------------------------
@@ -319,6 +775,17 @@ def test_hostile_identifier_round_trips() -> None:
     for event in cal.vevent_list:
         assert f"patient identifier: {expected}\n" in event.description.value
     assert cal.contents["name"][0].value == "KRd dosing calendar: " + expected.replace("\n", " ")
+
+
+@pytest.mark.parametrize("audience", ["staff", "patient"])
+def test_a_backslash_n_in_text_stays_a_backslash_n(audience: str) -> None:
+    """An identifier A\\N1 is written A\\\\N1 and read back as A\\N1, not as two lines."""
+    data = export(schedule("Kd-weekly", identifier="A\\N1"), audience=audience)
+    if audience == "staff":
+        assert b"NAME:Kd-weekly dosing calendar: A\\\\N1\r\n" in data
+        assert parse(data).contents["name"][0].value == "Kd-weekly dosing calendar: A\\N1"
+    else:
+        assert b"A\\" not in data
 
 
 #: Characters no calendar text may hold as themselves: C0 (but tab and newline), DEL, C1,
@@ -463,6 +930,10 @@ def test_parse_duration_refuses_zero_negative_long_or_unclear(text: str) -> None
         ({"remind": dt.timedelta(days=-1)}, "remind"),
         ({"remind": dt.timedelta(days=29)}, "remind"),
         ({"per": "week"}, "per"),
+        ({"audience": "family"}, "audience"),
+        ({"remind_at": "08:00"}, "remind_at"),
+        ({"remind_at": dt.time(8, tzinfo=dt.UTC)}, "remind_at"),
+        ({"remind_at": dt.time(8, 0, 30)}, "remind_at"),
         ({"generated_at": dt.datetime(2026, 1, 1)}, "generated_at"),
     ],
 )

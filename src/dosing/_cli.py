@@ -338,9 +338,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time", help="ics: timed events starting at HH:MM (default: all-day events)")
     p.add_argument("--tz", help="ics: IANA time zone for --time, e.g. Europe/Berlin")
     p.add_argument(
-        "--duration", default=None, help="ics: length of timed events, e.g. 2h or 90m (default 1h)"
+        "--duration",
+        default=None,
+        help="ics: length of a timed clinic event when the protocol does not give every infusion "
+        "time, e.g. 2h or 90m (default 1h; otherwise the sum of the infusion times)",
     )
-    p.add_argument("--remind", help="ics: reminder before each event, e.g. 1d, 2h, 30m")
+    p.add_argument(
+        "--remind",
+        help="ics: reminder before each timed event, e.g. 2h, 30m; with --remind-at, all-day "
+        "events are reminded that many whole days before (1d: the day before)",
+    )
+    p.add_argument(
+        "--remind-at",
+        metavar="HH:MM",
+        help="ics: the time of day all-day events remind at, e.g. 08:00 (on the day; with "
+        "--remind 1d the day before)",
+    )
+    p.add_argument(
+        "--for",
+        dest="audience",
+        choices=["staff", "patient"],
+        help="ics: who the calendar is for: staff (default: every dose's full trace) or "
+        "patient (plain words; no identifier, measurement or source)",
+    )
     p.add_argument(
         "--generated-at",
         help="fix the generation time (ISO 8601, e.g. 2026-01-01T00:00:00Z) for byte-identical output; SOURCE_DATE_EPOCH is honoured too",
@@ -681,6 +701,16 @@ def _format_for(args: argparse.Namespace) -> str:
     return "table"
 
 
+#: Format options whose command-line name is not the option's own (``--remind-at`` and the
+#: like are derived).
+_OPTION_FLAGS = {"audience": "--for"}
+
+
+def _flag(option: str) -> str:
+    """The command-line option for a format option: ``--for`` for ``audience``, ``--remind-at``."""
+    return _OPTION_FLAGS.get(option, "--" + option.replace("_", "-"))
+
+
 def _format_options(args: argparse.Namespace, fmt: str) -> dict[str, Any]:
     """The options ``fmt`` takes, from the command line; an option it does not take is an error."""
     from dosing.errors import DosingError
@@ -691,7 +721,7 @@ def _format_options(args: argparse.Namespace, fmt: str) -> dict[str, Any]:
         value = getattr(args, option, None)
         if value is not None and option not in taken:
             raise DosingError(
-                f"--{option}",
+                _flag(option),
                 f"used with the {' or '.join(option_formats(option))} format only",
                 repr(value),
             )
@@ -909,6 +939,8 @@ def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> l
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
+    from dosing.errors import DosingError
+
     fmt = _format_for(args)
     generated_at = _generated_at(args.generated_at)
     options = _format_options(args, fmt)
@@ -919,7 +951,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     from dosing.export import render
 
     schedule = _schedule(args, generated_at)
-    data = render(schedule, fmt, generated_at=generated_at, **options)
+    try:
+        data = render(schedule, fmt, generated_at=generated_at, **options)
+    except DosingError as err:  # an option this schedule cannot use: name it as typed
+        if err.field not in options:
+            raise
+        raise type(err)(_flag(err.field), err.constraint, err.got, err.hint) from None
     if args.output is not None:
         from dosing._files import write_atomic
 
@@ -942,9 +979,13 @@ def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
         raise DosingError("--tz", "used together with --time", repr(args.tz))
     return {
         "per": args.per or "day",
+        "audience": args.audience or "staff",
         "time": None if args.time is None else parse_time(args.time),
         "tz": None if args.tz is None else parse_tz(args.tz),
         "remind": None if args.remind is None else parse_duration(args.remind, field="--remind"),
+        "remind_at": (
+            None if args.remind_at is None else parse_time(args.remind_at, field="--remind-at")
+        ),
         "duration": (
             None if args.duration is None else parse_duration(args.duration, field="--duration")
         ),

@@ -63,8 +63,8 @@ def render(
 
     ``generated_at`` fixes the generation time; ``options`` go to the format's exporter and
     must be ones it takes (the iCalendar exporter's ``per``, ``time``, ``tz``, ``remind``,
-    ``duration``: see :func:`dosing.export.ics.to_ics`). Each exporter is imported only
-    when asked for.
+    ``remind_at``, ``duration``, ``audience``: see :func:`dosing.export.ics.to_ics`). Each
+    exporter is imported only when asked for.
 
     >>> import datetime as dt
     >>> from dosing import Patient, build_schedule, get_protocol

@@ -99,7 +99,7 @@ REGISTRY: Final = _entries(
         (".ics",),
         "dosing.export.ics:to_ics",
         binary=True,
-        options=("per", "time", "tz", "remind", "duration"),
+        options=("per", "time", "tz", "remind", "remind_at", "duration", "audience"),
     ),
     Format(
         "fhir",

@@ -6,17 +6,27 @@ dose given that day (``C1 D8 · KRd: carfilzomib 110.4 mg IV, lenalidomide 25 mg
 description carries the full trace of every dose, the patient and BSA essentials and the
 verification notice; the calendar's own description carries the whole order header.
 
-UIDs are stable: the same patient, protocol, start date and cycle day (and drug, per
-administration) give the same UID on every export, whatever the dose, so importing an
-updated calendar updates its events instead of duplicating them. UIDs are hashed, so no
-patient text appears in them.
+``audience="patient"`` writes a calendar for the patient instead: plain words
+(``Clinic: carfilzomib infusion (30 min)``, ``Home: lenalidomide 25 mg capsule``), summaries
+of at most :data:`MAX_PATIENT_SUMMARY` characters, a short notice, and no identifier,
+measurement, BSA, renal function or source anywhere in the file. Doses given at the clinic
+(IV, SC, IM) and doses taken at home (PO) are then separate events, as they are in a staff
+calendar with a ``time``.
 
-Events are timed when ``time`` is given: in ``tz`` with a generated ``VTIMEZONE``, or as
-floating local time without a zone (said so in every description). ``remind`` adds a
-display alarm. Escaping and line folding are the ``icalendar`` package's; free text goes
-through :mod:`dosing._text` before it reaches it (control and bidirectional characters
-become U+FFFD; line breaks stay line breaks in descriptions, ``\\n`` once escaped, and
-become spaces in one-line properties such as the summary).
+UIDs are stable: the same patient, protocol, start date and cycle day (and drug, per
+administration, or clinic or home part of a day) give the same UID on every export,
+whatever the dose, so importing an updated calendar updates its events instead of
+duplicating them. UIDs are hashed, so no patient text appears in them.
+
+Clinic events are timed when ``time`` is given: in ``tz`` with a generated ``VTIMEZONE``,
+or as floating local time without a zone (said so in every description), lasting the
+protocol's infusion times. ``remind`` adds a display alarm before timed events,
+``remind_at`` one at a time of day to all-day events. Line folding and the escaping of
+values other than text are the ``icalendar`` package's (text is escaped here, as RFC 5545
+says); free text goes through :mod:`dosing._text` before it reaches it
+(control and bidirectional characters become U+FFFD; line breaks stay line breaks in
+descriptions, ``\\n`` once escaped, and become spaces in one-line properties such as the
+summary).
 
 >>> import datetime as dt
 >>> from dosing import Patient, build_schedule, get_protocol
@@ -35,7 +45,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,15 +54,20 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 
 from dosing._text import multi_line, one_line
+from dosing.course import Delay
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.export._common import Header, header
+from dosing.protocol import Drug
 from dosing.schedule import Administration, HeldAdministration, Schedule
 from dosing.trace import Delayed, DoseLevelApplied, Reweighed
 
 __all__ = [
+    "AUDIENCES",
     "DEFAULT_DURATION",
     "MAX_EVENT_DURATION",
+    "MAX_PATIENT_SUMMARY",
     "MAX_REMINDER",
+    "PATIENT_NOTICE",
     "event_uid",
     "parse_duration",
     "parse_time",
@@ -65,9 +81,21 @@ DEFAULT_DURATION = dt.timedelta(hours=1)
 MAX_EVENT_DURATION = dt.timedelta(hours=24)
 #: Longest reminder lead time, and the longest duration :func:`parse_duration` reads.
 MAX_REMINDER = dt.timedelta(days=28)
+#: Who a calendar is for: ``staff`` (the full trace) or ``patient`` (plain words, no
+#: identifier and no measurement).
+AUDIENCES = ("staff", "patient")
+#: Longest summary of an event in a patient's calendar, in characters: what a phone's
+#: calendar shows of an event on one or two lines.
+MAX_PATIENT_SUMMARY = 60
+#: The notice every event of a patient's calendar carries.
+PATIENT_NOTICE = "Check every dose with your care team."
 
 _UID_DOMAIN = "dosing"
-_UID_SCHEME = "dosing-event-v2"
+_UID_SCHEMES = {"staff": "dosing-event-v2", "patient": "dosing-patient-event-v1"}
+#: Hexadecimal digits written as letters in a patient's UIDs: no digit, and none of the
+#: letters of ``kg``, ``BSA``, ``MRN`` or ``m²``.
+_LETTERS = str.maketrans("0123456789abcdef", "acdefhijlopqtuvw")
+_PLACES = ("clinic", "home")
 _ZONE_HISTORY = dt.timedelta(days=400)
 _FOLD_AT = 74  # octets; a longer content line is folded
 
@@ -77,6 +105,23 @@ _DURATION = re.compile(
 )
 _ZONE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$")
 _NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
+class _Text(vText):
+    r"""A TEXT value escaped exactly as RFC 5545 says.
+
+    ``icalendar`` first turns the two characters ``\N`` into a line break, so an identifier
+    such as ``A\N1`` came back as two lines; here a backslash is only ever escaped.
+
+    >>> _Text("A\\N1; x, y\nz").to_ical()
+    b'A\\\\N1\\; x\\, y\\nz'
+    """
+
+    def to_ical(self) -> bytes:
+        """The escaped value, encoded."""
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        return text.encode("utf-8")
 
 
 # -- option parsing -------------------------------------------------------------------------
@@ -157,28 +202,46 @@ def _shown(value: object) -> str:
 # -- UIDs -----------------------------------------------------------------------------------
 
 
-def _identity(schedule: Schedule) -> tuple[str, ...]:
+def _identity(schedule: Schedule, audience: str) -> tuple[str, ...]:
     """Who and which course the calendar is for - never a measurement.
 
     A course id (kept in the course file) names the course; else the patient identifier and
     the start date; else the start date alone (give an identifier to keep two patients'
-    calendars apart in one calendar client).
+    calendars apart in one calendar client). A patient's calendar never uses the
+    identifier, not even hashed: identifiers are short enough to be found again by trying
+    them all, so its events are named by the course id, else the start date.
     """
     if schedule.course_id:
         return ("course:" + schedule.course_id,)
     ident = (schedule.patient.identifier or "").strip()
-    if ident:
+    if ident and audience == "staff":
         return ("id:" + ident, schedule.start.isoformat())
     return ("anonymous", schedule.start.isoformat())
 
 
-def event_uid(schedule: Schedule, cycle: int, day: int, drug: str | None = None) -> str:
-    """The stable UID of the event for ``cycle``/``day`` (and ``drug``, per administration).
+def event_uid(
+    schedule: Schedule,
+    cycle: int,
+    day: int,
+    drug: str | None = None,
+    *,
+    place: str | None = None,
+    audience: str = "staff",
+) -> str:
+    """The stable UID of the event for ``cycle``/``day`` (and ``drug``, or ``place``).
 
     Made from the calendar's identity (the course id; else the patient identifier and start
-    date; else the start date), the protocol id, the cycle and day and the drug, hashed with
-    SHA-256. Doses, measurements and amendments are not part of it, so a changed dose, a new
-    weight or a delay updates the event on re-import instead of duplicating it.
+    date; else the start date), the protocol id, the cycle and day and what the event holds:
+    the whole day, one drug (``drug``, per administration), or the doses given at the clinic
+    or taken at home (``place`` ``"clinic"`` or ``"home"``, when a day is split), hashed with
+    SHA-256. Doses, measurements, times and amendments are not part of it, so a changed
+    dose, a new weight, a delay or another time updates the event on re-import instead of
+    duplicating it.
+
+    A patient's calendar (``audience="patient"``) has UIDs of its own: a scheme of their own,
+    no identifier in the identity (see :func:`_identity`), and written in letters only, so
+    that no number of the patient's (a height, a weight, an identifier) can appear in them,
+    even by chance.
 
     >>> import datetime as dt
     >>> from dosing import Patient, build_schedule, get_protocol
@@ -187,26 +250,39 @@ def event_uid(schedule: Schedule, cycle: int, day: int, drug: str | None = None)
     >>> uid = event_uid(s, 1, 8)
     >>> uid.endswith("@dosing"), len(uid), "A1" in uid
     (True, 39, False)
+    >>> clinic = event_uid(s, 1, 8, place="clinic", audience="patient")
+    >>> clinic != event_uid(s, 1, 8, place="clinic"), any(c.isdigit() for c in clinic)
+    (True, False)
     """
+    if audience not in AUDIENCES:
+        raise DosingError("audience", "'staff' or 'patient'", _shown(audience))
+    if place not in (None, *_PLACES) or (place is not None and drug is not None):
+        raise DosingError("place", "'clinic' or 'home', and not given with a drug", _shown(place))
     parts = (
-        _UID_SCHEME,
+        _UID_SCHEMES[audience],
         schedule.protocol.id,
-        *_identity(schedule),
+        *_identity(schedule, audience),
         f"C{cycle}",
         f"D{day}",
-        "drug:" + drug if drug is not None else "day",
+        "drug:" + drug if drug is not None else place or "day",
     )
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{digest[:32]}@{_UID_DOMAIN}"
+    return _uid_text("\x1f".join(parts), audience)
 
 
-def _unique(uid: str, used: set[str]) -> str:
+def _uid_text(key: str, audience: str) -> str:
+    """The first 32 hexadecimal digits of the SHA-256 of ``key`` (letters for a patient), @dosing."""
+    text = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    if audience == "patient":
+        text = text.translate(_LETTERS)
+    return f"{text}@{_UID_DOMAIN}"
+
+
+def _unique(uid: str, used: set[str], audience: str) -> str:
     """``uid``, or a derived one if an odd protocol put two events on the same key."""
     candidate, n = uid, 1
     while candidate in used:
         n += 1
-        digest = hashlib.sha256(f"{uid}#{n}".encode()).hexdigest()
-        candidate = f"{digest[:32]}@{_UID_DOMAIN}"
+        candidate = _uid_text(f"{uid}#{n}", audience)
     used.add(candidate)
     return candidate
 
@@ -221,7 +297,55 @@ def _vtimezone(zone: ZoneInfo, first: dt.date, last: dt.date) -> Timezone:
     # icalendar notes the covered range in a COMMENT, which RFC 5545 does not allow directly
     # in VTIMEZONE (libical and the Ruby parser reject it); the range is in the docs instead.
     component.pop("COMMENT", None)
+    # Over two years, icalendar gives an observance several onsets in one RDATE list, which
+    # the Ruby parser cannot read and ical.js, vobject and ts-ics read wrongly (ts-ics also
+    # one RDATE a line, and the Ruby parser observances that begin after an event). The
+    # onsets of a clock change that comes back every year on the same weekday of the same
+    # month (the last Sunday of March) are written as that yearly rule instead, the form
+    # every parser reads; others stay RDATEs, one a line.
+    for observance in component.subcomponents:
+        listed = observance.pop("RDATE", None)
+        if listed is None:
+            continue
+        onsets = [observance.decoded("DTSTART")]
+        for value in listed if isinstance(listed, list) else [listed]:
+            onsets += [onset.dt for onset in value.dts]
+        rule = _yearly_rule(onsets)
+        if rule is not None:
+            # Open-ended, as calendar programs write it (vobject and the Ruby parser misread
+            # an UNTIL here); it holds for every event of the file.
+            observance.add("RRULE", rule)
+        else:
+            for onset in onsets[1:]:
+                observance.add("RDATE", onset)
     return component
+
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _yearly_rule(onsets: Sequence[dt.datetime]) -> dict[str, object] | None:
+    """``FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` if ``onsets`` (one a year, from the first) follow it.
+
+    >>> _yearly_rule([dt.datetime(2025, 3, 30, 2), dt.datetime(2026, 3, 29, 2)])
+    {'FREQ': 'YEARLY', 'BYMONTH': 3, 'BYDAY': '-1SU'}
+    >>> _yearly_rule([dt.datetime(2025, 3, 30, 2), dt.datetime(2026, 4, 5, 2)]) is None
+    True
+    """
+    first = onsets[0]
+    years = [o.year for o in onsets]
+    if years != list(range(first.year, first.year + len(onsets))) or any(
+        (o.month, o.weekday(), o.time()) != (first.month, first.weekday(), first.time())
+        for o in onsets
+    ):
+        return None
+    weekday = _WEEKDAYS[first.weekday()]
+    if all((o + dt.timedelta(days=7)).month != o.month for o in onsets):
+        return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": f"-1{weekday}"}
+    nth = (first.day - 1) // 7 + 1
+    if all((o.day - 1) // 7 + 1 == nth for o in onsets):
+        return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": f"{nth}{weekday}"}
+    return None
 
 
 def _zone_key(tz: dt.tzinfo) -> str | None:
@@ -259,20 +383,33 @@ def _on_the_clock(moment: dt.datetime, zone: str) -> tuple[dt.datetime, str]:
 # -- the calendar ---------------------------------------------------------------------------
 
 
+def _check_clock(value: object, field: str, hint: str) -> None:
+    """``value`` must be a wall-clock ``datetime.time`` in whole minutes, without a zone."""
+    if not isinstance(value, dt.time):
+        raise DateError(field, "a datetime.time (see parse_time)", _shown(value))
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise DateError(
+            field, f"a wall-clock time in whole minutes without a zone ({hint})", _shown(value)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Length:
+    """How long a clinic appointment is shown, and why (staff words)."""
+
+    span: dt.timedelta
+    why: str
+    from_protocol: bool
+
+
 class _Timing:
-    """How event times are written: all-day, floating, in a named zone or in UTC."""
+    """How event times are written: all-day, or timed - floating, in a named zone or in UTC."""
 
     def __init__(
         self, time: dt.time | None, tz: dt.tzinfo | None, duration: dt.timedelta | None
     ) -> None:
-        if time is not None and not isinstance(time, dt.time):
-            raise DateError("time", "a datetime.time (see parse_time)", _shown(time))
-        if time is not None and (time.tzinfo is not None or time.second or time.microsecond):
-            raise DateError(
-                "time",
-                "a wall-clock time in whole minutes without a zone (give the zone as tz)",
-                _shown(time),
-            )
+        if time is not None:
+            _check_clock(time, "time", "give the zone as tz")
         if tz is not None and time is None:
             raise DateError(
                 "tz", "used together with time (all-day events have no zone)", _shown(tz)
@@ -293,14 +430,34 @@ class _Timing:
             )
         self.time = time
         self.tz = tz
-        self.duration = duration or DEFAULT_DURATION
+        self.duration = duration
         self.zone = None if tz is None else _zone_key(tz)
 
-    def describe(self) -> str:
-        """The ``time`` line of every event description."""
-        if self.time is None:
+    def length(self, drugs: Sequence[Drug]) -> _Length:
+        """How long a clinic appointment for ``drugs`` is shown.
+
+        The sum of their infusion times in the protocol when it gives every one; else the
+        duration given, else :data:`DEFAULT_DURATION`.
+        """
+        missing = [d.name for d in drugs if d.infusion_minutes is None]
+        if drugs and not missing:
+            times = ", ".join(f"{d.name} {d.infusion_minutes} min" for d in drugs)
+            plural = "s" if len(drugs) > 1 else ""
+            return _Length(
+                dt.timedelta(minutes=sum(d.infusion_minutes or 0 for d in drugs)),
+                f"infusion time{plural} from the protocol: {times}",
+                True,
+            )
+        gap = f"the protocol gives no infusion time for {', '.join(missing)}"
+        if self.duration is not None:
+            return _Length(self.duration, f"the duration given; {gap}", False)
+        return _Length(DEFAULT_DURATION, f"default length; {gap}", False)
+
+    def describe(self, length: _Length | None) -> str:
+        """The ``time`` line of a staff event's description (``length`` None: all day)."""
+        if self.time is None or length is None:
             return "all-day events"
-        span = f"{self.time:%H:%M}, {_span_text(self.duration)}"
+        span = f"{self.time:%H:%M}, {_span_text(length.span)} ({length.why})"
         if self.tz is None:
             return (
                 f"{span}, floating local time (no time zone given: the event shows at "
@@ -310,19 +467,114 @@ class _Timing:
             return f"{span}, time zone {self.zone}"
         return f"{span}, time zone {self.tz} (written in UTC)"
 
-    def start_end(self, day: dt.date) -> tuple[vDDDTypes, vDDDTypes, str]:
-        """DTSTART and DTEND values for an event on ``day``, and any clock-change note."""
-        if self.time is None:
-            return vDDDTypes(day), vDDDTypes(day + dt.timedelta(days=1)), ""
+    def plain(self, length: _Length) -> str:
+        """When a clinic appointment is, in a patient's words."""
+        assert self.time is not None
+        if self.tz is None:
+            where = "local time, wherever you are"
+        elif self.zone is not None:
+            where = f"{self.zone} time"
+        else:
+            where = str(self.tz)
+        about = (
+            "the infusion time in your treatment plan; the visit may take longer"
+            if length.from_protocol
+            else "ask the clinic how long the visit takes"
+        )
+        return f"Time: {self.time:%H:%M} ({where}), shown as {_span_text(length.span)}: {about}."
+
+    def all_day(self, day: dt.date) -> tuple[vDDDTypes, vDDDTypes]:
+        """DTSTART and DTEND values for an all-day event on ``day``."""
+        return vDDDTypes(day), vDDDTypes(day + dt.timedelta(days=1))
+
+    def timed(self, day: dt.date, span: dt.timedelta) -> tuple[vDDDTypes, vDDDTypes, str]:
+        """DTSTART and DTEND values for an event at the time on ``day``, and any clock-change note."""
+        assert self.time is not None
         start, note = _on_the_clock(
             dt.datetime.combine(day, self.time, tzinfo=self.tz), self.zone or str(self.tz)
         )
         if self.tz is not None and self.zone is None:
             start = start.astimezone(dt.UTC)
-        end = start + self.duration
+        end = start + span
         if self.zone is not None:  # wall-clock arithmetic across a clock change: go via UTC
-            end = (start.astimezone(dt.UTC) + self.duration).astimezone(self.tz)
+            end = (start.astimezone(dt.UTC) + span).astimezone(self.tz)
+            if _twice(start) or _twice(end):
+                # Parsers disagree on which occurrence of such a wall-clock time a TZID time
+                # means (RFC 5545: the first), and one cannot name the second at all: the
+                # event is written in UTC, where its times are exact.
+                start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         return vDDDTypes(start), vDDDTypes(end), note
+
+
+def _twice(moment: dt.datetime) -> bool:
+    """True if the wall-clock time of ``moment`` occurs twice in its zone (clocks going back)."""
+    return moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """Everything but the schedule that shapes the events."""
+
+    per: str
+    audience: str
+    timing: _Timing
+    remind: dt.timedelta | None
+    remind_at: dt.time | None
+
+    @property
+    def split(self) -> bool:
+        """Clinic and home doses are separate events: for a patient, or when events are timed."""
+        return self.audience == "patient" or self.timing.time is not None
+
+    def timed(self, place: str | None) -> bool:
+        """Events of ``place`` have a time: clinic doses, when a time is given."""
+        return self.timing.time is not None and place == "clinic"
+
+    def trigger(self, timed: bool) -> dt.timedelta | None:
+        """When a reminder fires, from the event's start (an all-day event's is its midnight)."""
+        if timed:
+            return None if self.remind is None else -self.remind
+        if self.remind_at is None:
+            return None
+        days = 0 if self.remind is None else self.remind.days
+        return dt.timedelta(hours=self.remind_at.hour, minutes=self.remind_at.minute, days=-days)
+
+    def reminder(self, timed: bool) -> str:
+        """When the reminder of such an event fires, in words (``""`` for none)."""
+        if timed:
+            return "" if self.remind is None else f"{_lead_text(self.remind)} before the start"
+        if self.remind_at is None:
+            return ""
+        days = 0 if self.remind is None else self.remind.days
+        when = {0: "on the day", 1: "the day before"}.get(days, f"{days} days before")
+        return f"{self.remind_at:%H:%M} {when}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """What one event holds: the doses of a day, of its clinic or home part, or one dose.
+
+    ``place`` is ``"clinic"`` or ``"home"`` when clinic and home doses are apart (``None``:
+    the whole day); ``drug`` is set for one event per administration.
+    """
+
+    date: dt.date
+    cycle: int
+    day: int
+    place: str | None
+    drug: str | None
+    admins: tuple[Administration, ...]
+    held: tuple[HeldAdministration, ...]
+
+    @property
+    def label(self) -> str:
+        """``C1 D8``."""
+        return f"C{self.cycle} D{self.day}"
+
+
+def _place(route: str) -> str:
+    """``"home"`` for a dose taken by mouth, ``"clinic"`` for one given there (IV, SC, IM)."""
+    return "home" if route == "PO" else "clinic"
 
 
 def _span_text(span: dt.timedelta) -> str:
@@ -331,6 +583,13 @@ def _span_text(span: dt.timedelta) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else [])
     return " ".join(parts) or "0 min"
+
+
+def _lead_text(span: dt.timedelta) -> str:
+    """``1 day``, ``2 days``, else as :func:`_span_text` (``2 h``, ``1 day 2 h`` is ``26 h``)."""
+    if span.days and not span.seconds:
+        return f"{span.days} day{'s' if span.days != 1 else ''}"
+    return _span_text(span)
 
 
 def _header_text(head: Header) -> str:
@@ -342,15 +601,17 @@ def _header_text(head: Header) -> str:
 _EVENT_FIELDS = ("patient identifier", "protocol")
 
 
-def _essentials(head: Header, timing: _Timing) -> str:
-    """The few header lines every event repeats, and where the rest is.
+def _essentials(head: Header, time: str, reminder: str) -> str:
+    """The few header lines every staff event repeats, and where the rest is.
 
-    The patient identifier, the protocol and the time; measurements, BSA, choices, renal
-    function and course changes are in the calendar's description, so that an event changes
-    only when its own doses do.
+    The patient identifier, the protocol, the time and the reminder; measurements, BSA,
+    choices, renal function and course changes are in the calendar's description, so that an
+    event changes only when its own doses do.
     """
     lines = [f"{label}: {text}" for label, text in head.fields if label in _EVENT_FIELDS]
-    lines.append(f"time: {timing.describe()}")
+    lines.append(f"time: {time}")
+    if reminder:
+        lines.append(f"reminder: {reminder}")
     lines.append(
         "order header (measurements, BSA, choices, renal function, course changes, sources): "
         "in the calendar's description"
@@ -367,6 +628,101 @@ def _dose_block(admin: Administration, note: str | None) -> str:
     return "\n".join(lines)
 
 
+# -- a patient's words ----------------------------------------------------------------------
+
+#: How a dose is given, in plain words, when the protocol names no form.
+_ROUTE_WORDS = {
+    "PO": "by mouth",
+    "IV": "into a vein",
+    "SC": "injection under the skin",
+    "IM": "injection into a muscle",
+}
+
+
+def _form(drug: Drug | None, route: str) -> str:
+    """``capsule``, ``infusion``: the protocol's form of the drug, else the route in words."""
+    if drug is not None and drug.form is not None:
+        return drug.form
+    return _ROUTE_WORDS.get(route, route)
+
+
+def _fit(head: str, wordings: Sequence[Sequence[str]], count: int) -> str:
+    """``head: item, item`` in the first wording that fits :data:`MAX_PATIENT_SUMMARY`.
+
+    Wordings go from the fullest to the shortest; when none fits, the number of medicines.
+    """
+    for items in wordings:
+        text = one_line(f"{head}: {', '.join(items)}")
+        if len(text) <= MAX_PATIENT_SUMMARY:
+            return text
+    return f"{head}: {count} medicine{'s' if count != 1 else ''}"
+
+
+def _patient_summary(group: _Group, drugs: Mapping[str, Drug]) -> str:
+    """``Clinic: carfilzomib infusion (30 min)``, ``Home: lenalidomide 25 mg capsule``.
+
+    At most :data:`MAX_PATIENT_SUMMARY` characters: a day with more than fits drops the
+    infusion times and forms, then the doses, then names only the number of medicines (the
+    description has every dose). No measurement, no identifier.
+    """
+    head = "Clinic" if group.place == "clinic" else "Home"
+    if not group.admins:
+        names = list(dict.fromkeys(h.drug for h in group.held))
+        return _fit(f"{head} cancelled", [names], len(names))
+    admins = group.admins
+    if group.place == "clinic":
+        wordings = [
+            [f"{a.drug} {_form(drugs.get(a.drug), a.route)}{_minutes(drugs, a)}" for a in admins],
+            [f"{a.drug} {_form(drugs.get(a.drug), a.route)}" for a in admins],
+            [a.drug for a in admins],
+        ]
+    else:
+        wordings = [
+            [f"{a.drug} {a.dose.text} {_form(drugs.get(a.drug), a.route)}" for a in admins],
+            [f"{a.drug} {a.dose.text}" for a in admins],
+            [a.drug for a in admins],
+        ]
+    return _fit(head, wordings, len(admins))
+
+
+def _minutes(drugs: Mapping[str, Drug], admin: Administration) -> str:
+    """`` (30 min)`` when the protocol gives the drug's infusion time, else ``""``."""
+    drug = drugs.get(admin.drug)
+    minutes = None if drug is None else drug.infusion_minutes
+    return "" if minutes is None else f" ({_span_text(dt.timedelta(minutes=minutes))})"
+
+
+def _patient_description(
+    group: _Group, drugs: Mapping[str, Drug], protocol_id: str, lines_after: Sequence[str]
+) -> str:
+    """What the event holds, in plain words.
+
+    Each dose (home doses with their amount), what is held, then ``lines_after`` (time,
+    clock change, reminder) and the short notice.
+    """
+    clinic = group.place == "clinic"
+    lines = [
+        f"{'At the clinic' if clinic else 'At home'}: cycle {group.cycle}, day {group.day} "
+        f"of {protocol_id}"
+    ]
+    for a in group.admins:
+        drug = drugs.get(a.drug)
+        form = _form(drug, a.route)
+        item = (
+            f"{a.drug} {form}{_minutes(drugs, a)}" if clinic else f"{a.drug} {a.dose.text} {form}"
+        )
+        if drug is not None and drug.product:
+            item += f" ({drug.product})"
+        lines.append(f"- {item}")
+    lines += [f"- {h.drug}: not this time (held by your care team)" for h in group.held]
+    lines += [line for line in lines_after if line]
+    lines.append(PATIENT_NOTICE)
+    return multi_line("\n".join(lines))
+
+
+# -- the file -------------------------------------------------------------------------------
+
+
 def to_ics(
     schedule: Schedule,
     *,
@@ -376,14 +732,27 @@ def to_ics(
     tz: dt.tzinfo | None = None,
     remind: dt.timedelta | None = None,
     duration: dt.timedelta | None = None,
+    audience: str = "staff",
+    remind_at: dt.time | None = None,
 ) -> bytes:
     """The schedule as an iCalendar file (UTF-8 bytes, CRLF line ends, folded at 75 octets).
 
-    ``per`` is ``"day"`` (one all-day event per treatment day) or ``"administration"``.
-    ``time`` makes events timed (``tz`` names their zone; without it they float in local
-    time), lasting ``duration`` (default 1 hour, at most 24). ``remind`` adds a display
-    alarm that long before each event (for an all-day event, before its midnight).
-    ``generated_at`` (time-zone aware) fixes DTSTAMP, so the output is byte-identical
+    ``per`` is ``"day"`` (one event per treatment day) or ``"administration"``.
+    ``audience`` is ``"staff"`` (every dose's full trace and the order header) or
+    ``"patient"`` (plain words, no identifier and no measurement anywhere in the file:
+    ``Clinic: carfilzomib infusion (30 min)``, ``Home: lenalidomide 25 mg capsule``).
+
+    Doses given at the clinic (IV, SC, IM) and doses taken at home (PO) are separate events
+    in a patient's calendar, and in a staff calendar when ``time`` is given. ``time`` makes
+    clinic events timed (``tz`` names their zone; without it they float in local time),
+    lasting the sum of the protocol's infusion times when it gives every one, else
+    ``duration`` (default 1 hour, at most 24); doses taken at home stay all-day events.
+
+    ``remind`` adds a display alarm that long before each timed event; ``remind_at`` gives
+    all-day events an alarm at that time of day, on the day or, with ``remind``, as many
+    whole days before. All-day events with ``remind`` need ``remind_at`` (from their
+    midnight, a reminder would fire at night). There is at most one reminder per day and
+    place. ``generated_at`` (time-zone aware) fixes DTSTAMP, so the output is byte-identical
     for the same input; without it the current time is used.
 
     >>> import datetime as dt
@@ -391,14 +760,22 @@ def to_ics(
     >>> s = build_schedule(get_protocol("Kd-weekly"), Patient(height=175, weight=80),
     ...                    dt.date(2026, 3, 2), cycles=1, today=dt.date(2026, 3, 1))
     >>> data = to_ics(s, time=parse_time("09:00"), tz=parse_tz("America/New_York"),
-    ...               remind=parse_duration("1d"), per="administration")
+    ...               remind=parse_duration("1d"), remind_at=parse_time("08:00"),
+    ...               per="administration")
     >>> b"BEGIN:VTIMEZONE" in data, b"DTSTART;TZID=America/New_York:20260302T090000" in data
     (True, True)
+    >>> b"DTEND;TZID=America/New_York:20260302T093000" in data  # carfilzomib: 30 min
+    True
     >>> data.count(b"BEGIN:VALARM") == data.count(b"BEGIN:VEVENT") == len(s.administrations)
     True
+    >>> patient = to_ics(s, audience="patient").replace(b"\\r\\n ", b"").decode()
+    >>> [line for line in patient.splitlines() if line.startswith("SUMMARY")][:2]
+    ['SUMMARY:Clinic: carfilzomib infusion (30 min)', 'SUMMARY:Home: dexamethasone 40 mg by mouth']
     """
     if per not in ("day", "administration"):
         raise DosingError("per", "'day' or 'administration'", _shown(per))
+    if audience not in AUDIENCES:
+        raise DosingError("audience", "'staff' or 'patient'", _shown(audience))
     if generated_at is not None and (
         not isinstance(generated_at, dt.datetime) or generated_at.tzinfo is None
     ):
@@ -407,13 +784,24 @@ def to_ics(
         isinstance(remind, dt.timedelta) and dt.timedelta(0) < remind <= MAX_REMINDER
     ):
         raise DateError("remind", "a positive time span of at most 28 days", _shown(remind))
-    timing = _Timing(time, tz, duration)
+    if remind_at is not None:
+        _check_clock(remind_at, "remind_at", "the time of day all-day events remind at")
+    options = _Options(per, audience, _Timing(time, tz, duration), remind, remind_at)
     if not schedule.administrations:
         raise ScheduleError("schedule", "at least one administration for a calendar", "none")
 
+    groups = _groups(schedule, per, options.split)
+    if remind is not None and remind_at is None and not all(options.timed(g.place) for g in groups):
+        raise DateError(
+            "remind_at",
+            "a time of day for the reminders of all-day events (counted from their midnight, "
+            "a reminder fires at night)",
+            "none",
+            "e.g. 08:00",
+        )
     moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     head = header(schedule, generated_at=moment)
-    calendar = _calendar(schedule, head, moment, per, timing, remind)
+    calendar = _calendar(schedule, head, moment, options, groups)
     return _serialize(calendar)
 
 
@@ -421,29 +809,38 @@ def _calendar(
     schedule: Schedule,
     head: Header,
     moment: dt.datetime,
-    per: str,
-    timing: _Timing,
-    remind: dt.timedelta | None,
+    options: _Options,
+    groups: Sequence[_Group],
 ) -> Calendar:
     from dosing import __version__
 
     protocol = schedule.protocol
-    ident = (schedule.patient.identifier or "").strip()
-    title = one_line(head.title + (f": {ident}" if ident else ""))
+    patient = options.audience == "patient"
+    timing = options.timing
     cal = Calendar()
     cal.add("PRODID", f"-//dosing//dosing {__version__}//EN")
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
+    if patient:
+        title = one_line(f"{protocol.id} treatment calendar")
+        about = multi_line(
+            f"Treatment days of {protocol.id}: visits to the clinic and doses to take at "
+            f"home.\n{PATIENT_NOTICE}"
+        )
+    else:
+        ident = (schedule.patient.identifier or "").strip()
+        title = one_line(head.title + (f": {ident}" if ident else ""))
+        about = _header_text(head)
     # icalendar types NAME (RFC 7986) and X- properties as unknown and would write them
     # unescaped; they are TEXT, so they are given as vText.
-    name = vText(title)
+    name = _Text(title)
     cal.add("NAME", name)
     cal.add("X-WR-CALNAME", name)
-    full_header = vText(_header_text(head))
+    full_header = _Text(about)
     cal.add("DESCRIPTION", full_header)
     cal.add("X-WR-CALDESC", full_header)
 
-    if timing.tz is not None and timing.zone is not None:
+    if timing.zone is not None and any(options.timed(g.place) for g in groups):
         # From a year before the first event (covering reminders, and giving every
         # observance an onset before the first event, which some parsers need) to after
         # the last event's end.
@@ -455,118 +852,227 @@ def _calendar(
     # Values shared by many events are built once.
     stamp = vDDDTypes(moment)
     sequences: dict[int, vInt] = {}
-    cancelled = vText("CANCELLED")
-    transparent = vText("TRANSPARENT")
-    alarm_action = vText("DISPLAY")
-    trigger = None if remind is None else vDuration(-remind)
-    essentials = _essentials(head, timing)
-    notice = f"NOTICE: {head.notice}"
-    blocks: dict[tuple[str, str, tuple[object, ...], int], str] = {}
-    drug_notes = {d.name: d.note for d in protocol.drugs}
-    descriptions: dict[tuple[object, ...], vText] = {}
+    cancelled = _Text("CANCELLED")
+    transparent = _Text("TRANSPARENT")
+    alarm_action = _Text("DISPLAY")
+    triggers = {
+        timed: None if (t := options.trigger(timed)) is None else vDuration(t)
+        for timed in (False, True)
+    }
+    reminders = {timed: options.reminder(timed) for timed in (False, True)}
+    drugs = {d.name: d for d in protocol.drugs}
+    staff_text = _StaffText(head, drugs)
+    lengths: dict[tuple[str, ...], _Length] = {}
     categories: dict[tuple[str, ...], vCategory] = {}
     used: set[str] = set()
+    reminded: set[tuple[dt.date, str | None]] = set()
+    together = _together(groups) if options.per == "administration" else {}
+    # A held dose carries only its hold; the delays before it moved its event too.
+    delays = [(i, a.point) for i, a in enumerate(schedule.amendments, 1) if isinstance(a, Delay)]
 
-    for day, uid, admins, held, label in _groups(schedule, per):
-        start, end, clock_note = timing.start_end(day)
-        key = tuple((a.drug, a.route, a.events, id(a.dose)) for a in admins)
-        doses = [f"{a.drug} {a.dose.text} {a.route}" for a in admins]
-        held_text = [f"{h.drug} held ({h.event.why})" for h in held]
-        if doses:
-            summary = one_line(f"{label} · {protocol.id}: {', '.join(doses)}")
+    for group in groups:
+        admins, held = group.admins, group.held
+        timed = options.timed(group.place)
+        drug_names = tuple(dict.fromkeys([*(a.drug for a in admins), *(h.drug for h in held)]))
+        length = None
+        clock_note = ""
+        if timed:
+            length = lengths.get(drug_names)
+            if length is None:
+                length = lengths[drug_names] = timing.length([drugs[n] for n in drug_names])
+            start, end, clock_note = timing.timed(group.date, length.span)
         else:
-            summary = one_line(
-                f"{label} · {protocol.id}: cancelled - {', '.join(h.drug for h in held)} held"
-            )
+            start, end = timing.all_day(group.date)
 
-        description = descriptions.get((key, tuple(held_text), clock_note))
-        if description is None:
-            parts = []
-            for a, k in zip(admins, key, strict=True):
-                block = blocks.get(k)
-                if block is None:
-                    block = blocks[k] = _dose_block(a, drug_notes[a.drug])
-                parts.append(block)
-            parts += [f"held, not given: {text}" for text in held_text]
-            if clock_note:
-                parts.append(clock_note)
-            parts += [essentials, notice]
-            description = vText(multi_line("\n\n".join(parts)))
-            descriptions[(key, tuple(held_text), clock_note)] = description
+        if patient:
+            summary = _patient_summary(group, drugs)
+            when = _patient_when(group, timing, length, clock_note)
+            if reminders[timed]:
+                when.append(f"Reminder: {reminders[timed]}.")
+            description = _Text(_patient_description(group, drugs, protocol.id, when))
+        else:
+            summary = _staff_summary(group, protocol.id)
+            time_line = (
+                "all day: doses taken at home"
+                if group.place == "home" and not timed
+                else timing.describe(length)
+            )
+            description = staff_text(group, time_line, reminders[timed], clock_note)
 
         changes = len(
             {e.amendment for a in admins for e in a.events if isinstance(e, _AMENDED)}
             | {h.event.amendment for h in held}
+            | {i for h in held for i, point in delays if point.covers(h.cycle, h.day)}
         )
         sequence = sequences.get(changes)
         if sequence is None:
             sequence = sequences[changes] = vInt(changes)
 
-        drugs = tuple(dict.fromkeys([*(a.drug for a in admins), *(h.drug for h in held)]))
-        category = categories.get(drugs)
+        category = categories.get(drug_names)
         if category is None:
-            category = categories[drugs] = vCategory([one_line(protocol.id), *map(one_line, drugs)])
+            category = categories[drug_names] = vCategory(
+                [one_line(protocol.id), *map(one_line, drug_names)]
+            )
 
+        uid = event_uid(
+            schedule,
+            group.cycle,
+            group.day,
+            group.drug,
+            place=None if group.drug is not None else group.place,
+            audience=options.audience,
+        )
         event = Event()
-        event["UID"] = vText(_unique(uid, used))
+        event["UID"] = _Text(_unique(uid, used, options.audience))
         event["DTSTAMP"] = stamp
         event["SEQUENCE"] = sequence
         event["DTSTART"] = start
         event["DTEND"] = end
-        event["SUMMARY"] = vText(summary)
+        event["SUMMARY"] = _Text(summary)
         event["DESCRIPTION"] = description
         event["CATEGORIES"] = category
         if not admins:
             event["STATUS"] = cancelled
-        if timing.time is None:
+        if not timed:
             event["TRANSP"] = transparent
-        if trigger is not None:
+        trigger = triggers[timed]
+        if trigger is not None and admins and (group.date, group.place) not in reminded:
+            reminded.add((group.date, group.place))
+            whole = together.get((group.date, group.place))
+            if whole is not None:  # one reminder for the doses of that day and place
+                summary = (
+                    _patient_summary(whole, drugs)
+                    if patient
+                    else _staff_summary(whole, protocol.id)
+                )
             alarm = Alarm()
             alarm["ACTION"] = alarm_action
             alarm["TRIGGER"] = trigger
-            alarm["DESCRIPTION"] = vText("Reminder: " + summary)
+            alarm["DESCRIPTION"] = _Text("Reminder: " + summary)
             event.add_component(alarm)
         cal.add_component(event)
     return cal
 
 
+class _StaffText:
+    """The descriptions of a staff calendar's events, each distinct one built once.
+
+    A description holds each dose's full trace, what was held, a clock-change note, the few
+    header lines every event repeats (with its time and reminder) and the notice.
+    """
+
+    def __init__(self, head: Header, drugs: Mapping[str, Drug]) -> None:
+        self.head = head
+        self.drugs = drugs
+        self.notice = f"NOTICE: {head.notice}"
+        self.essentials: dict[tuple[str, str], str] = {}
+        self.blocks: dict[tuple[str, str, tuple[object, ...], int], str] = {}
+        self.descriptions: dict[tuple[object, ...], _Text] = {}
+
+    def __call__(self, group: _Group, time_line: str, reminder: str, clock_note: str) -> _Text:
+        """The description of the event for ``group``."""
+        context = self.essentials.get((time_line, reminder))
+        if context is None:
+            context = self.essentials[(time_line, reminder)] = _essentials(
+                self.head, time_line, reminder
+            )
+        key = tuple((a.drug, a.route, a.events, id(a.dose)) for a in group.admins)
+        held_text = tuple(f"{h.drug} held ({h.event.why})" for h in group.held)
+        description = self.descriptions.get((key, held_text, clock_note, context))
+        if description is None:
+            parts = []
+            for a, k in zip(group.admins, key, strict=True):
+                block = self.blocks.get(k)
+                if block is None:
+                    block = self.blocks[k] = _dose_block(a, self.drugs[a.drug].note)
+                parts.append(block)
+            parts += [f"held, not given: {text}" for text in held_text]
+            if clock_note:
+                parts.append(clock_note)
+            parts += [context, self.notice]
+            description = _Text(multi_line("\n\n".join(parts)))
+            self.descriptions[(key, held_text, clock_note, context)] = description
+        return description
+
+
+def _patient_when(
+    group: _Group, timing: _Timing, length: _Length | None, clock_note: str
+) -> list[str]:
+    """When a patient's event is, in words: the appointment, or to ask the clinic."""
+    if length is not None:
+        return [timing.plain(length), *([clock_note] if clock_note else [])]
+    if group.place == "clinic":
+        return ["Time: ask the clinic when your visit is."]
+    return []
+
+
+def _staff_summary(group: _Group, protocol_id: str) -> str:
+    """``C1 D8 · KRd: carfilzomib 110.4 mg IV, ...`` (``· Clinic``/``· Home`` when apart)."""
+    where = "" if group.place is None or group.drug is not None else f" · {group.place.title()}"
+    prefix = f"{group.label} · {protocol_id}{where}"
+    if group.admins:
+        doses = ", ".join(f"{a.drug} {a.dose.text} {a.route}" for a in group.admins)
+        return one_line(f"{prefix}: {doses}")
+    return one_line(f"{prefix}: cancelled - {', '.join(h.drug for h in group.held)} held")
+
+
 _AMENDED = (Delayed, DoseLevelApplied, Reweighed)
 
 
-def _groups(
-    schedule: Schedule, per: str
-) -> list[tuple[dt.date, str, Sequence[Administration], Sequence[HeldAdministration], str]]:
-    """The events to write: each treatment day (or administration) with what was held there.
+def _groups(schedule: Schedule, per: str, split: bool) -> list[_Group]:
+    """The events to write, each with what was held there.
 
-    A day (or an administration) whose every dose a course held becomes an event of its own,
-    so that a calendar that had it marks it cancelled instead of keeping a stale entry.
+    Each treatment day (its clinic and home parts apart when ``split``) or each
+    administration. A day (or a part, or an administration) whose every dose a course held becomes an event
+    of its own, so that a calendar that had it marks it cancelled instead of keeping a stale
+    entry.
     """
+
+    def where(route: str) -> str | None:
+        return _place(route) if split else None
+
     if per == "day":
         days: dict[
-            tuple[int, int], tuple[dt.date, list[Administration], list[HeldAdministration]]
+            tuple[int, int, str | None],
+            tuple[dt.date, list[Administration], list[HeldAdministration]],
         ] = {}
         for a in schedule.administrations:
-            days.setdefault((a.cycle, a.day), (a.date, [], []))[1].append(a)
+            days.setdefault((a.cycle, a.day, where(a.route)), (a.date, [], []))[1].append(a)
         for h in schedule.held:
-            days.setdefault((h.cycle, h.day), (h.date, [], []))[2].append(h)
+            days.setdefault((h.cycle, h.day, where(h.route)), (h.date, [], []))[2].append(h)
         return sorted(
             (
-                (date, event_uid(schedule, c, d), admins, held, f"C{c} D{d}")
-                for (c, d), (date, admins, held) in days.items()
+                _Group(date, c, d, place, None, tuple(admins), tuple(held))
+                for (c, d, place), (date, admins, held) in days.items()
             ),
-            key=lambda g: (g[0], g[4]),
+            key=lambda g: (g.date, g.label, g.place == "home"),
         )
-    items: list[
-        tuple[dt.date, str, Sequence[Administration], Sequence[HeldAdministration], str]
-    ] = [
-        (a.date, event_uid(schedule, a.cycle, a.day, a.drug), (a,), (), a.label)
+    items = [
+        _Group(a.date, a.cycle, a.day, where(a.route), a.drug, (a,), ())
         for a in schedule.administrations
     ]
     items += [
-        (h.date, event_uid(schedule, h.cycle, h.day, h.drug), (), (h,), h.label)
-        for h in schedule.held
+        _Group(h.date, h.cycle, h.day, where(h.route), h.drug, (), (h,)) for h in schedule.held
     ]
-    return sorted(items, key=lambda g: g[0])
+    return sorted(items, key=lambda g: g.date)
+
+
+def _together(groups: Sequence[_Group]) -> dict[tuple[dt.date, str | None], _Group]:
+    """The doses given on each date at each place, as one group.
+
+    Events per administration get one reminder for them, with this text.
+    """
+    out: dict[tuple[dt.date, str | None], _Group] = {}
+    for g in groups:
+        if not g.admins:
+            continue
+        key = (g.date, g.place)
+        seen = out.get(key)
+        if seen is None:
+            out[key] = replace(g, drug=None)
+        else:
+            out[key] = replace(seen, admins=seen.admins + g.admins)
+    return out
 
 
 def _serialize(calendar: Calendar) -> bytes:

@@ -557,7 +557,7 @@ def test_a_new_kind_of_event_appears_without_code_changes() -> None:
             return f"delayed by {self.days} days"
 
     schedule = _schedule()
-    first = dataclasses.replace(schedule.administrations[0], events=(Delayed(7),))
+    first = schedule.administrations[0]._replace(events=(Delayed(7),))
     changed = dataclasses.replace(schedule, administrations=(first, *schedule.administrations[1:]))
     request = _resources(bundle(changed, generated_at=AT), "MedicationRequest")[0]
     assert "warning (delayed_for_test): delayed by 7 days" in [n["text"] for n in request["note"]]

@@ -21,19 +21,20 @@ day a drug needs premedication the schedule does not give. A schedule is immutab
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from dosing._frozen import immutable
 from dosing._text import abbreviated
 from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
 from dosing.course import Amendment
 from dosing.course import apply as apply_amendments
-from dosing.dose import Basis, Dose, RoundingPolicy, dose_from_measure
-from dosing.errors import DateError, DosingError, ScheduleError
+from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
+from dosing.errors import DateError, DosingError, ImmutableError, ScheduleError
 from dosing.notation import REPORTING, format_amount
 from dosing.plan import (
     Plan,
@@ -162,13 +163,9 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
             raise DateError(field, "a real calendar date", repr(value), str(err)) from None
     else:
         raise DateError(field, "an ISO date YYYY-MM-DD", repr(value))
-    from dateutil.relativedelta import relativedelta
-
     if today is not None and (isinstance(today, dt.datetime) or not isinstance(today, dt.date)):
         raise DateError("today", "a date (datetime.date)", repr(today))
-    today = today or dt.date.today()
-    earliest = today - relativedelta(years=START_WINDOW_YEARS[0])
-    latest = today + relativedelta(years=START_WINDOW_YEARS[1])
+    earliest, latest = _start_window(today or dt.date.today())
     if not earliest <= day <= latest:
         raise DateError(
             field,
@@ -180,13 +177,22 @@ def parse_date(value: object, *, field: str = "start", today: dt.date | None = N
     return day
 
 
-@immutable()
-@dataclass(frozen=True, slots=True)
-class Administration:
+@functools.lru_cache(maxsize=8)
+def _start_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last start date allowed on ``today`` (29 February moves to the 28th)."""
+    from dateutil.relativedelta import relativedelta
+
+    back, ahead = START_WINDOW_YEARS
+    return today - relativedelta(years=back), today + relativedelta(years=ahead)
+
+
+class Administration(NamedTuple):
     """One dose of one drug on one date, with the reasons the plan gives for it.
 
     ``events`` are the plan's reasons (a step-up, a renal starting dose, premedication to
     order); the dose's own (a cap, a rounding) are in ``dose.events``; :attr:`reasons` has both.
+    An administration is an immutable named tuple (a schedule holds hundreds; a tuple is
+    the cheapest immutable value Python makes); derive a changed one with ``_replace``.
     """
 
     date: dt.date
@@ -196,6 +202,12 @@ class Administration:
     route: str
     dose: Dose
     events: tuple[Event, ...] = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise ImmutableError.assignment("Administration", name, "a._replace(...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise ImmutableError.assignment("Administration", name, "a._replace(...)")
 
     def __repr__(self) -> str:
         """``<Administration 2026-01-05 C1 D1 carfilzomib 39.4 mg IV [step-up]>``."""
@@ -628,6 +640,63 @@ def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+_from_ordinal: Final = dt.date.fromordinal
+
+
+def _offset(plan: Plan, cycle: int, day: int, shift: int) -> int:
+    """Days from the course's origin (cycle 1 day 1 before any start cycle) to a cycle day."""
+    protocol = plan.protocol
+    return (cycle - 1) * protocol.cycle_length_days + day - protocol.anchor_day + shift
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """A plan laid out for fast expansion: what every patient's schedule of it shares.
+
+    ``offsets`` are the distinct days from the origin; ``doses`` the distinct
+    (drug, rule, weight the amendments fixed) a dose is worked out from; each row is
+    (offset index, cycle, day, drug, route, dose index, events with any premedication gap).
+    A patient's schedule then needs one date per offset and one dose per dose key.
+    """
+
+    offsets: tuple[int, ...]
+    doses: tuple[tuple[str, DoseRule, float | None], ...]
+    rows: tuple[tuple[int, int, int, str, str, int, tuple[Event, ...]], ...]
+    premedication: tuple[tuple[int, int, int, PremedicationNeeded], ...]
+
+
+def _rows(plan: Plan) -> _Rows:
+    gaps = premedication_gaps(plan)
+    offsets: dict[int, int] = {}
+    keys: dict[tuple[str, int, float | None], int] = {}
+    rules: list[tuple[str, DoseRule, float | None]] = []
+    rows = []
+    premedication = []
+    for planned in plan.doses:
+        rule = planned.rule
+        kg = (
+            planned.bsa_weight_kg
+            if rule.basis is Basis.PER_M2
+            else planned.weight_kg
+            if rule.basis is Basis.PER_KG
+            else None
+        )
+        key = (planned.drug, id(rule), kg)
+        which = keys.get(key)
+        if which is None:
+            which = keys[key] = len(rules)
+            rules.append((planned.drug, rule, kg))
+        offset = _offset(plan, planned.cycle, planned.day, planned.shift)
+        at = offsets.setdefault(offset, len(offsets))
+        events = planned.events
+        gap = gaps.get((planned.cycle, planned.day, planned.drug))
+        if gap is not None:
+            events = (*events, gap)
+            premedication.append((at, planned.cycle, planned.day, gap))
+        rows.append((at, planned.cycle, planned.day, planned.drug, planned.route, which, events))
+    return _Rows(tuple(offsets), tuple(rules), tuple(rows), tuple(premedication))
+
+
 def build_schedule(
     protocol: Protocol,
     patient: Patient,
@@ -701,86 +770,66 @@ def build_schedule(
         raise ScheduleError(
             "course_id", "2 to 64 letters, digits, '-', '_' or '.'", repr(course_id)
         )
-    gaps = (
-        protocol.memo(
-            ("gaps", count, tuple(sorted(resolved.items()))), lambda: premedication_gaps(base)
-        )
-        if plan is base  # the shared plan of the protocol, choices and cycles: gaps kept with it
-        else premedication_gaps(plan)
+    rows = (
+        protocol.memo(("rows", count, tuple(sorted(resolved.items()))), lambda: _rows(base))
+        if plan is base  # the shared plan of the protocol, choices and cycles: rows kept with it
+        else _rows(plan)
     )
     bsa = patient.bsa(formula).magnitude
     weight = patient.weight.magnitude
     height = patient.height.magnitude
     strengths = {d.name: d.strengths for d in protocol.drugs}
-    # Doses are worked out once per drug, rule object (shared by the plan) and measurement.
-    doses: dict[tuple[str, int, float | None], Dose] = {}
-    length = protocol.cycle_length_days
-    origin = first_day - dt.timedelta(days=(plan.first_cycle - 1) * length)
-    dates: dict[tuple[int, int, int], dt.date] = {}
-
-    def date_of(cycle: int, day: int, shift: int) -> dt.date:
-        found = dates.get((cycle, day, shift))
-        if found is None:
-            found = dates[(cycle, day, shift)] = dose_date(
-                origin, length, cycle, day, protocol.anchor_day
-            ) + dt.timedelta(days=shift)
-        return found
-
-    administrations: list[Administration] = []
-    premedication: list[PremedicationDay] = []
-    for planned in plan.doses:
-        rule = planned.rule
-        measure = (
+    doses = [
+        dose_from_measure(
+            rule,
             (
-                bsa
-                if planned.bsa_weight_kg is None
-                else bsa_m2(height, planned.bsa_weight_kg, formula)
-            )
-            if rule.basis is Basis.PER_M2
-            else (planned.weight_kg if planned.weight_kg is not None else weight)
-            if rule.basis is Basis.PER_KG
-            else None
+                (bsa if kg is None else bsa_m2(height, kg, formula))
+                if rule.basis is Basis.PER_M2
+                else (weight if kg is None else kg)
+                if rule.basis is Basis.PER_KG
+                else None
+            ),
+            formula=formula if rule.basis is Basis.PER_M2 else None,
+            rounding=policies.get(drug),
+            strengths_mg=strengths[drug],
         )
-        key = (planned.drug, id(rule), measure)
-        dose = doses.get(key)
-        if dose is None:
-            dose = doses[key] = dose_from_measure(
-                rule,
-                measure,
-                formula=formula if rule.basis is Basis.PER_M2 else None,
-                rounding=policies.get(planned.drug),
-                strengths_mg=strengths[planned.drug],
-            )
-        date = date_of(planned.cycle, planned.day, planned.shift)
-        events = planned.events
-        gap = gaps.get((planned.cycle, planned.day, planned.drug))
-        if gap is not None:
-            events = (*events, gap)
-            premedication.append(PremedicationDay(date, planned.cycle, planned.day, gap))
-        administrations.append(
-            Administration(
-                date, planned.cycle, planned.day, planned.drug, planned.route, dose, events
-            )
-        )
+        for drug, rule, kg in rows.doses
+    ]
+    length = protocol.cycle_length_days
+    origin = (first_day - dt.timedelta(days=(plan.first_cycle - 1) * length)).toordinal()
+    dates = [_from_ordinal(origin + offset) for offset in rows.offsets]
+    new = tuple.__new__
+    administrations = [
+        new(Administration, (dates[at], cycle, day, drug, route, doses[which], events))
+        for at, cycle, day, drug, route, which, events in rows.rows
+    ]
+    premedication = [
+        PremedicationDay(dates[at], cycle, day, gap) for at, cycle, day, gap in rows.premedication
+    ]
     alerts = _older_patient_alerts(protocol, resolved, patient, first_day)
     if alerts:  # each warning also stands on every dose it is about
         about = {getattr(a, "drug", None): a for a in alerts}
         administrations = [
-            replace(a, events=(*a.events, about[a.drug])) if a.drug in about else a
+            a._replace(events=(*a.events, about[a.drug])) if a.drug in about else a
             for a in administrations
         ]
     # No sort is needed: the plan runs in cycle and day order, and delays only ever add to the
     # days after their point, so the dates already run forward.
     if closed_dates:  # warned on every dose, moved nowhere
         administrations = [
-            replace(a, events=(*a.events, ClinicClosed(a.date.isoformat(), a.weekday)))
+            a._replace(events=(*a.events, ClinicClosed(a.date.isoformat(), a.weekday)))
             if a.date in closed_dates
             else a
             for a in administrations
         ]
     held = tuple(
         HeldAdministration(
-            date_of(d.cycle, d.day, plan.shift(d.cycle, d.day)), d.cycle, d.day, d.drug, d.route, e
+            _from_ordinal(origin + _offset(plan, d.cycle, d.day, plan.shift(d.cycle, d.day))),
+            d.cycle,
+            d.day,
+            d.drug,
+            d.route,
+            e,
         )
         for d, e in plan.held
         if isinstance(e, HeldDose)

@@ -17,8 +17,7 @@ from dosing import Patient, build_schedule, get_protocol, loads_protocol
 from dosing.course import parse_amendment
 from dosing.errors import DateError, DosingError
 from dosing.export import ics
-from dosing.export._common import header
-from dosing.export.ics import parse_duration, parse_time, parse_tz, to_ics
+from dosing.export.ics import parse_duration, parse_time, parse_tz, to_calendar, to_ics
 from dosing.schedule import VERIFICATION_NOTICE, Schedule
 
 PROTOCOLS = ("D-KRd", "KRd", "KdD", "Kd-weekly", "KCyD")
@@ -36,10 +35,17 @@ def schedule(
     weight: str = "80 kg",
     identifier: str | None = None,
     choices: dict[str, object] | None = None,
+    rounding: dict[str, Any] | None = None,
 ) -> Schedule:
     patient = Patient(height=height, weight=weight, identifier=identifier)
     return build_schedule(
-        get_protocol(protocol), patient, start, cycles=cycles, choices=choices, today=TODAY
+        get_protocol(protocol),
+        patient,
+        start,
+        cycles=cycles,
+        choices=choices,
+        rounding=rounding,
+        today=TODAY,
     )
 
 
@@ -110,21 +116,50 @@ def test_thousands_separator_survives_the_comma_escaping() -> None:
     assert b"daratumumab 1\\,280 mg IV\\, " in export(schedule("D-KRd"))
 
 
-def test_description_has_trace_header_and_notice() -> None:
-    """Every description has each dose's trace, the patient and BSA lines and the notice."""
+def test_description_has_each_dose_its_calculation_notes_and_the_short_notice() -> None:
+    """An event says each dose with its calculation, its reasons, the drug's note and a short
+    notice; nothing of the order header (the calendar's description has it, once)."""
     s = schedule("KRd", identifier="MRN 0001")
-    for event in events(export(s)):
+    found = events(export(s))
+    for event in found:
         text = event.description.value
-        assert VERIFICATION_NOTICE in text
-        assert "patient identifier: MRN 0001" in text
-        assert "time: all-day events" in text
-        assert "order header (measurements, BSA" in text
-        assert "weight: 80 kg" not in text  # the calendar's description has it, once
-    day1 = events(export(s))[0].description.value
-    assert "carfilzomib 39.4 mg IV\n  rule: 20 mg/m² × 1.972 m² (Mosteller)\n" in day1
-    assert "  note: priming dose" in day1
-    assert "  protocol note: 30-minute infusion" in day1
-    assert "  final: 25 mg (reported to 0.1 mg; no rounding policy)" in day1
+        assert text.endswith("\n" + ics.EVENT_NOTICE)
+        for repeated in ("MRN 0001", "weight: 80 kg", "protocol:", "time:", VERIFICATION_NOTICE):
+            assert repeated not in text
+    day1 = found[0].description.value
+    assert day1.startswith(
+        "carfilzomib 39.4 mg IV = 20 mg/m² × 1.972 m² (Mosteller) = 39.4405 mg\n"
+        "  note: priming dose"
+    )
+    assert "\n  drug note: 30-minute infusion" in day1
+    assert "\nlenalidomide 25 mg PO = 25 mg flat\n  drug note: Capsules" in day1
+    assert "\ndexamethasone 40 mg PO = 40 mg flat\n" in day1
+
+
+def test_no_event_repeats_the_calendar_description() -> None:
+    """No line of the calendar's description (the order header) stands in any event, and
+    the drug notes stand only in the events."""
+    s = schedule("D-KRd", cycles=2, identifier="MRN 0001")
+    cal = parse(export(s))
+    head = cal.contents["description"][0].value.splitlines()
+    assert "time: all-day events" in head
+    assert "drug notes: in each event, under the doses of the drug" in head
+    assert not any(line.startswith("drug note: ") for line in head)
+    for event in events(export(s)):
+        lines = set(event.description.value.splitlines())
+        assert not lines & set(head)
+
+
+def test_an_event_names_the_rounding_that_applied() -> None:
+    """With a rounding policy the dose line names it after the calculation."""
+    from dosing import parse_rounding
+
+    s = schedule("KRd", rounding={"carfilzomib": parse_rounding("nearest:5")})
+    day8 = next(e for e in events(export(s)) if e.dtstart.value == dt.date(2026, 1, 12))
+    assert day8.description.value.startswith(
+        "carfilzomib 110 mg IV = 56 mg/m² × 1.972 m² (Mosteller) = 110.4335 mg; "
+        "rounding: nearest 5 mg within 10 %\n"
+    )
 
 
 def test_calendar_carries_name_version_prodid_and_full_header() -> None:
@@ -179,15 +214,57 @@ def test_wire_format_is_crlf_and_folded() -> None:
     assert max(len(line) for line in data.split(b"\r\n")) <= 75
 
 
-@pytest.mark.parametrize(("per", "audience"), [("administration", "staff"), ("day", "patient")])
-def test_written_bytes_equal_icalendar_serialization(per: str, audience: str) -> None:
-    """The cached writer produces exactly what icalendar itself writes for the calendar."""
+@pytest.mark.parametrize(
+    ("per", "audience", "timed"),
+    [
+        ("day", "staff", False),
+        ("day", "staff", True),
+        ("administration", "staff", True),
+        ("day", "patient", True),
+        ("administration", "patient", False),
+    ],
+)
+def test_written_bytes_equal_icalendar_serialization(per: str, audience: str, timed: bool) -> None:
+    """to_ics writes exactly what icalendar writes for to_calendar's components."""
     s = schedule("KdD", cycles=2, identifier=HOSTILE)
-    head = header(s, generated_at=STAMP)
-    timing = ics._Timing(parse_time("08:00"), parse_tz("America/New_York"), None)
-    options = ics._Options(per, audience, timing, parse_duration("2h"), parse_time("07:00"))
-    cal = ics._calendar(s, head, STAMP, options, ics._groups(s, per, options.split))
-    assert ics._serialize(cal) == cal.to_ical(sorted=False)
+    amended = build_schedule(
+        s.protocol,
+        s.patient,
+        s.start,
+        cycles=2,
+        amendments=[
+            parse_amendment("delay", "C1D8:7"),
+            parse_amendment("hold", "carfilzomib@C2D1"),
+        ],
+        today=TODAY,
+    )
+    options: dict[str, Any] = {"per": per, "audience": audience, "generated_at": STAMP}
+    options |= (
+        {
+            "time": parse_time("08:00"),
+            "tz": parse_tz("America/New_York"),
+            "remind": parse_duration("2h"),
+            "remind_at": parse_time("07:00"),
+        }
+        if timed
+        else {"remind_at": parse_time("07:00")}
+    )
+    for each in (s, amended):
+        assert to_ics(each, **options) == to_calendar(each, **options).to_ical(sorted=False)
+
+
+@given(
+    st.text(
+        st.sampled_from(list("ab\\^·é😀 ,;:")) | st.characters(exclude_categories=("Cs",)),
+        max_size=400,
+    ).map(lambda t: t.replace("\n", " ").replace("\r", " "))
+)
+def test_folding_is_icalendars(line: str) -> None:
+    """Content lines are folded byte for byte as icalendar folds them: at most 74 octets of
+    content a line, no character split, an escape never split from what it escapes."""
+    from icalendar.parser import Contentline
+
+    assert ics._fold(line) == Contentline(line).to_ical()
 
 
 # -- UIDs -------------------------------------------------------------------------------------
@@ -456,7 +533,13 @@ def test_all_day_events_remind_at_the_hour_set(
     assert len(found) == 22
     for event in found:
         assert only(list(event.valarm_list)).trigger.value == trigger
-        assert f"reminder: {words}" in event.description.value
+    data = export(
+        schedule("KRd"),
+        remind=None if remind is None else parse_duration(remind),
+        remind_at=parse_time("08:00"),
+    )
+    head = parse(data).contents["description"][0].value
+    assert f"\ntime: all-day events; reminder: {words}\n" in head
 
 
 def test_all_day_reminders_without_an_hour_are_refused() -> None:
@@ -772,8 +855,7 @@ def test_hostile_identifier_round_trips() -> None:
     assert b"\x07" not in data
     cal = parse(data)
     expected = HOSTILE.replace("\x07", "\ufffd")
-    for event in cal.vevent_list:
-        assert f"patient identifier: {expected}\n" in event.description.value
+    assert f"\npatient identifier: {expected}\n" in cal.contents["description"][0].value
     assert cal.contents["name"][0].value == "KRd dosing calendar: " + expected.replace("\n", " ")
 
 
@@ -805,7 +887,7 @@ def test_any_identifier_gives_a_readable_calendar(identifier: str) -> None:
         return
     data = export(s)
     assert max(len(line) for line in data.split(b"\r\n")) <= 75
-    description = events(data)[0].description.value
+    description = parse(data).contents["description"][0].value
     assert not NEVER_SHOWN.search(description)
     assert VERIFICATION_NOTICE in description
 
@@ -817,7 +899,7 @@ def test_a_plain_identifier_is_shown_as_given(identifier: str) -> None:
         s = schedule("Kd-weekly", identifier=identifier)
     except DosingError:
         return
-    description = events(export(s))[0].description.value
+    description = parse(export(s)).contents["description"][0].value
     if identifier.strip():
         assert f"patient identifier: {identifier}" in description
 

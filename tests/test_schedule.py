@@ -138,7 +138,7 @@ def test_drug_notes_reach_every_export_and_each_event_of_that_drug() -> None:
     events = ics.split("BEGIN:VEVENT")[1:]
     for event in events:
         if "carfilzomib" in event.split("DESCRIPTION:")[0]:
-            assert "protocol note: 30-minute infusion" in event
+            assert "drug note: 30-minute infusion" in event
 
 
 def test_premedication_to_order_is_listed_in_every_export() -> None:

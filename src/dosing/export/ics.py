@@ -3,8 +3,9 @@
 By default there is one all-day event per treatment day whose summary lists every drug and
 dose given that day (``C1 D8 · KRd: carfilzomib 110.4 mg IV, lenalidomide 25 mg PO, ...``);
 ``per="administration"`` gives one event per administration instead. Each event's
-description carries the full trace of every dose, the patient and BSA essentials and the
-verification notice; the calendar's own description carries the whole order header.
+description carries every dose with its calculation, reasons and drug note, and a short
+notice; the calendar's own description carries the whole order header and the full notice,
+which no event repeats. :func:`to_calendar` gives the calendar as ``icalendar`` components.
 
 ``audience="patient"`` writes a calendar for the patient instead: plain words
 (``Clinic: carfilzomib infusion (30 min)``, ``Home: lenalidomide 25 mg capsule``), summaries
@@ -45,9 +46,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, Timezone
@@ -55,8 +57,10 @@ from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 
 from dosing._text import multi_line, one_line
 from dosing.course import Delay
+from dosing.dose import Basis
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.export._common import Header, header
+from dosing.notation import format_amount
 from dosing.protocol import Drug
 from dosing.schedule import Administration, HeldAdministration, Schedule
 from dosing.trace import Delayed, DoseLevelApplied, Reweighed
@@ -64,6 +68,7 @@ from dosing.trace import Delayed, DoseLevelApplied, Reweighed
 __all__ = [
     "AUDIENCES",
     "DEFAULT_DURATION",
+    "EVENT_NOTICE",
     "MAX_EVENT_DURATION",
     "MAX_PATIENT_SUMMARY",
     "MAX_REMINDER",
@@ -72,6 +77,7 @@ __all__ = [
     "parse_duration",
     "parse_time",
     "parse_tz",
+    "to_calendar",
     "to_ics",
 ]
 
@@ -596,35 +602,29 @@ def _header_text(head: Header) -> str:
     return multi_line("\n".join(head.lines()))
 
 
-#: Header fields every event repeats: who and what, never a measurement or a course detail
-#: (those change with a new weight or an amendment, and live in the calendar's description).
-_EVENT_FIELDS = ("patient identifier", "protocol")
-
-
-def _essentials(head: Header, time: str, reminder: str) -> str:
-    """The few header lines every staff event repeats, and where the rest is.
-
-    The patient identifier, the protocol, the time and the reminder; measurements, BSA,
-    choices, renal function and course changes are in the calendar's description, so that an
-    event changes only when its own doses do.
-    """
-    lines = [f"{label}: {text}" for label, text in head.fields if label in _EVENT_FIELDS]
-    lines.append(f"time: {time}")
-    if reminder:
-        lines.append(f"reminder: {reminder}")
-    lines.append(
-        "order header (measurements, BSA, choices, renal function, course changes, sources): "
-        "in the calendar's description"
-    )
-    return "\n".join(lines)
+#: The notice every event of a staff calendar ends with; the calendar's description has the
+#: full one, with the order header.
+EVENT_NOTICE = "Verify every dose before use (order header: the calendar's description)."
 
 
 def _dose_block(admin: Administration, note: str | None) -> str:
-    lines = [f"{admin.drug} {admin.dose.text} {admin.route}"]
-    lines += [f"  {line}" for line in admin.dose.trace().splitlines()]
-    lines += [f"  {'warning' if e.warning else 'note'}: {e}" for e in admin.events]
+    """A dose, its calculation on one line, then its notes, warnings and the drug's note.
+
+    ``carfilzomib 39.4 mg IV = 20 mg/m² × 1.972 m² (Mosteller) = 39.4405 mg``; the rounding is
+    named when one applies (the calendar's description says how doses are reported
+    otherwise).
+    """
+    dose = admin.dose
+    line = f"{admin.drug} {dose.text} {admin.route} = {dose.basis}"
+    calculated = format_amount(dose.calculated_mg, "mg", decimals=4)
+    if dose.rule.basis is not Basis.FLAT or calculated != dose.text:
+        line += f" = {calculated}"
+    if dose.rounding is not None:
+        line += f"; rounding: {dose.rounding.describe()}"
+    lines = [line]
+    lines += [f"  {'warning' if e.warning else 'note'}: {e}" for e in admin.reasons]
     if note:
-        lines.append(f"  protocol note: {note}")
+        lines.append(f"  drug note: {note}")
     return "\n".join(lines)
 
 
@@ -772,6 +772,51 @@ def to_ics(
     >>> [line for line in patient.splitlines() if line.startswith("SUMMARY")][:2]
     ['SUMMARY:Clinic: carfilzomib infusion (30 min)', 'SUMMARY:Home: dexamethasone 40 mg by mouth']
     """
+    parts = _prepare(schedule, generated_at, per, time, tz, remind, duration, audience, remind_at)
+    return _write(_head(parts), _events(parts))
+
+
+def to_calendar(
+    schedule: Schedule,
+    *,
+    generated_at: dt.datetime | None = None,
+    per: str = "day",
+    time: dt.time | None = None,
+    tz: dt.tzinfo | None = None,
+    remind: dt.timedelta | None = None,
+    duration: dt.timedelta | None = None,
+    audience: str = "staff",
+    remind_at: dt.time | None = None,
+) -> Calendar:
+    """The calendar :func:`to_ics` writes, as an ``icalendar.Calendar`` to work with.
+
+    Takes the options of :func:`to_ics`; ``to_calendar(s).to_ical(sorted=False)`` is what
+    ``to_ics(s)`` returns (with the same ``generated_at``).
+
+    >>> import datetime as dt
+    >>> from dosing import Patient, build_schedule, get_protocol
+    >>> s = build_schedule(get_protocol("KRd"), Patient(height=175, weight=80),
+    ...                    dt.date(2026, 1, 5), cycles=1, today=dt.date(2026, 1, 1))
+    >>> cal = to_calendar(s, generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    >>> len(cal.events), str(cal.events[0]["SUMMARY"])
+    (22, 'C1 D1 · KRd: carfilzomib 39.4 mg IV, lenalidomide 25 mg PO, dexamethasone 40 mg PO')
+    """
+    parts = _prepare(schedule, generated_at, per, time, tz, remind, duration, audience, remind_at)
+    return _component(parts)
+
+
+def _prepare(
+    schedule: Schedule,
+    generated_at: dt.datetime | None,
+    per: str,
+    time: dt.time | None,
+    tz: dt.tzinfo | None,
+    remind: dt.timedelta | None,
+    duration: dt.timedelta | None,
+    audience: str,
+    remind_at: dt.time | None,
+) -> _Parts:
+    """The options checked, and what the head and the events of the calendar are made from."""
     if per not in ("day", "administration"):
         raise DosingError("per", "'day' or 'administration'", _shown(per))
     if audience not in AUDIENCES:
@@ -800,28 +845,57 @@ def to_ics(
             "e.g. 08:00",
         )
     moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    head = header(schedule, generated_at=moment)
-    calendar = _calendar(schedule, head, moment, options, groups)
-    return _serialize(calendar)
+    return _Parts(schedule, header(schedule, generated_at=moment), moment, options, groups)
 
 
-def _calendar(
-    schedule: Schedule,
-    head: Header,
-    moment: dt.datetime,
-    options: _Options,
-    groups: Sequence[_Group],
-) -> Calendar:
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """A calendar's makings: the schedule, its order header, the time stamp, options, events."""
+
+    schedule: Schedule
+    head: Header
+    moment: dt.datetime
+    options: _Options
+    groups: Sequence[_Group]
+
+
+#: A property of an event: its name and its ``icalendar`` value, or a ``str`` for TEXT.
+_Property = tuple[str, Any]
+
+
+def _times_text(parts: _Parts) -> str:
+    """When the events are and when they remind, for the calendar's description.
+
+    Each timed event says its own time and length.
+    """
+    options = parts.options
+    timing = options.timing
+    if timing.time is None:
+        text = "all-day events"
+    else:
+        text = f"clinic doses from {timing.time:%H:%M} (each event says how long); doses taken at home all day"
+    reminders = [
+        f"{options.reminder(timed)}{' for timed events' if timed else ''}"
+        for timed in (False, True)
+        if options.reminder(timed) and any(options.timed(g.place) is timed for g in parts.groups)
+    ]
+    if reminders:
+        text += f"; reminder: {' and '.join(reminders)}"
+    return text
+
+
+def _head(parts: _Parts) -> Calendar:
+    """The calendar without its events: name, description (the order header), time zone."""
     from dosing import __version__
 
+    schedule, options = parts.schedule, parts.options
     protocol = schedule.protocol
-    patient = options.audience == "patient"
     timing = options.timing
     cal = Calendar()
     cal.add("PRODID", f"-//dosing//dosing {__version__}//EN")
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
-    if patient:
+    if options.audience == "patient":
         title = one_line(f"{protocol.id} treatment calendar")
         about = multi_line(
             f"Treatment days of {protocol.id}: visits to the clinic and doses to take at "
@@ -829,8 +903,18 @@ def _calendar(
         )
     else:
         ident = (schedule.patient.identifier or "").strip()
-        title = one_line(head.title + (f": {ident}" if ident else ""))
-        about = _header_text(head)
+        title = one_line(parts.head.title + (f": {ident}" if ident else ""))
+        # The drug notes stand in each event where the drug is given, so they are not
+        # repeated here; nothing here is repeated in the events.
+        head = replace(
+            parts.head,
+            fields=(*parts.head.fields, ("time", _times_text(parts))),
+            drug_notes=(),
+        )
+        lines = head.lines()
+        if parts.head.drug_notes:
+            lines.insert(-1, "drug notes: in each event, under the doses of the drug")
+        about = multi_line("\n".join(lines))
     # icalendar types NAME (RFC 7986) and X- properties as unknown and would write them
     # unescaped; they are TEXT, so they are given as vText.
     name = _Text(title)
@@ -840,7 +924,7 @@ def _calendar(
     cal.add("DESCRIPTION", full_header)
     cal.add("X-WR-CALDESC", full_header)
 
-    if timing.zone is not None and any(options.timed(g.place) for g in groups):
+    if timing.zone is not None and any(options.timed(g.place) for g in parts.groups):
         # From a year before the first event (covering reminders, and giving every
         # observance an onset before the first event, which some parsers need) to after
         # the last event's end.
@@ -848,9 +932,23 @@ def _calendar(
         last = schedule.administrations[-1].date + dt.timedelta(days=3)
         assert isinstance(timing.tz, ZoneInfo)
         cal.add_component(_vtimezone(timing.tz, first, last))
+    return cal
 
+
+@lru_cache(maxsize=4096)
+def _all_day(day: dt.date) -> tuple[vDDDTypes, vDDDTypes]:
+    """DTSTART and DTEND of an all-day event on ``day`` (shared: values are never changed)."""
+    return vDDDTypes(day), vDDDTypes(day + dt.timedelta(days=1))
+
+
+def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
+    """Each event's properties in the order written, and its alarm's (empty: no alarm)."""
+    schedule, options = parts.schedule, parts.options
+    protocol = schedule.protocol
+    patient = options.audience == "patient"
+    timing = options.timing
     # Values shared by many events are built once.
-    stamp = vDDDTypes(moment)
+    stamp = vDDDTypes(parts.moment)
     sequences: dict[int, vInt] = {}
     cancelled = _Text("CANCELLED")
     transparent = _Text("TRANSPARENT")
@@ -861,16 +959,17 @@ def _calendar(
     }
     reminders = {timed: options.reminder(timed) for timed in (False, True)}
     drugs = {d.name: d for d in protocol.drugs}
-    staff_text = _StaffText(head, drugs)
+    staff_text = _StaffText(drugs, any_timed=timing.time is not None)
+    dose_texts: dict[tuple[int, str, str], str] = {}
     lengths: dict[tuple[str, ...], _Length] = {}
     categories: dict[tuple[str, ...], vCategory] = {}
     used: set[str] = set()
     reminded: set[tuple[dt.date, str | None]] = set()
-    together = _together(groups) if options.per == "administration" else {}
+    together = _together(parts.groups) if options.per == "administration" else {}
     # A held dose carries only its hold; the delays before it moved its event too.
     delays = [(i, a.point) for i, a in enumerate(schedule.amendments, 1) if isinstance(a, Delay)]
 
-    for group in groups:
+    for group in parts.groups:
         admins, held = group.admins, group.held
         timed = options.timed(group.place)
         drug_names = tuple(dict.fromkeys([*(a.drug for a in admins), *(h.drug for h in held)]))
@@ -882,7 +981,7 @@ def _calendar(
                 length = lengths[drug_names] = timing.length([drugs[n] for n in drug_names])
             start, end, clock_note = timing.timed(group.date, length.span)
         else:
-            start, end = timing.all_day(group.date)
+            start, end = _all_day(group.date)
 
         if patient:
             summary = _patient_summary(group, drugs)
@@ -891,13 +990,13 @@ def _calendar(
                 when.append(f"Reminder: {reminders[timed]}.")
             description = _Text(_patient_description(group, drugs, protocol.id, when))
         else:
-            summary = _staff_summary(group, protocol.id)
+            summary = _staff_summary(group, protocol.id, dose_texts)
             time_line = (
                 "all day: doses taken at home"
                 if group.place == "home" and not timed
                 else timing.describe(length)
             )
-            description = staff_text(group, time_line, reminders[timed], clock_note)
+            description = staff_text(group, time_line, clock_note)
 
         changes = len(
             {e.amendment for a in admins for e in a.events if isinstance(e, _AMENDED)}
@@ -922,19 +1021,21 @@ def _calendar(
             place=None if group.drug is not None else group.place,
             audience=options.audience,
         )
-        event = Event()
-        event["UID"] = _Text(_unique(uid, used, options.audience))
-        event["DTSTAMP"] = stamp
-        event["SEQUENCE"] = sequence
-        event["DTSTART"] = start
-        event["DTEND"] = end
-        event["SUMMARY"] = _Text(summary)
-        event["DESCRIPTION"] = description
-        event["CATEGORIES"] = category
+        event: list[_Property] = [
+            ("UID", _unique(uid, used, options.audience)),
+            ("DTSTAMP", stamp),
+            ("SEQUENCE", sequence),
+            ("DTSTART", start),
+            ("DTEND", end),
+            ("SUMMARY", summary),
+            ("DESCRIPTION", description),
+            ("CATEGORIES", category),
+        ]
         if not admins:
-            event["STATUS"] = cancelled
+            event.append(("STATUS", cancelled))
         if not timed:
-            event["TRANSP"] = transparent
+            event.append(("TRANSP", transparent))
+        alarm: list[_Property] = []
         trigger = triggers[timed]
         if trigger is not None and admins and (group.date, group.place) not in reminded:
             reminded.add((group.date, group.place))
@@ -945,10 +1046,25 @@ def _calendar(
                     if patient
                     else _staff_summary(whole, protocol.id)
                 )
+            alarm = [
+                ("ACTION", alarm_action),
+                ("TRIGGER", trigger),
+                ("DESCRIPTION", "Reminder: " + summary),
+            ]
+        yield event, alarm
+
+
+def _component(parts: _Parts) -> Calendar:
+    """The whole calendar as ``icalendar`` components."""
+    cal = _head(parts)
+    for properties, alarm_properties in _events(parts):
+        event = Event()
+        for name, value in properties:
+            event[name] = _Text(value) if type(value) is str else value
+        if alarm_properties:
             alarm = Alarm()
-            alarm["ACTION"] = alarm_action
-            alarm["TRIGGER"] = trigger
-            alarm["DESCRIPTION"] = _Text("Reminder: " + summary)
+            for name, value in alarm_properties:
+                alarm[name] = _Text(value) if type(value) is str else value
             event.add_component(alarm)
         cal.add_component(event)
     return cal
@@ -957,28 +1073,23 @@ def _calendar(
 class _StaffText:
     """The descriptions of a staff calendar's events, each distinct one built once.
 
-    A description holds each dose's full trace, what was held, a clock-change note, the few
-    header lines every event repeats (with its time and reminder) and the notice.
+    A description holds each dose with its calculation, reasons and drug note, what was
+    held, a clock-change note, the time line when the calendar has timed events, and the
+    short notice; the order header is the calendar's description, and not repeated here.
     """
 
-    def __init__(self, head: Header, drugs: Mapping[str, Drug]) -> None:
-        self.head = head
+    def __init__(self, drugs: Mapping[str, Drug], *, any_timed: bool) -> None:
         self.drugs = drugs
-        self.notice = f"NOTICE: {head.notice}"
-        self.essentials: dict[tuple[str, str], str] = {}
+        self.any_timed = any_timed
         self.blocks: dict[tuple[str, str, tuple[object, ...], int], str] = {}
         self.descriptions: dict[tuple[object, ...], _Text] = {}
 
-    def __call__(self, group: _Group, time_line: str, reminder: str, clock_note: str) -> _Text:
+    def __call__(self, group: _Group, time_line: str, clock_note: str) -> _Text:
         """The description of the event for ``group``."""
-        context = self.essentials.get((time_line, reminder))
-        if context is None:
-            context = self.essentials[(time_line, reminder)] = _essentials(
-                self.head, time_line, reminder
-            )
         key = tuple((a.drug, a.route, a.events, id(a.dose)) for a in group.admins)
         held_text = tuple(f"{h.drug} held ({h.event.why})" for h in group.held)
-        description = self.descriptions.get((key, held_text, clock_note, context))
+        found = (key, held_text, clock_note, time_line)
+        description = self.descriptions.get(found)
         if description is None:
             parts = []
             for a, k in zip(group.admins, key, strict=True):
@@ -989,9 +1100,10 @@ class _StaffText:
             parts += [f"held, not given: {text}" for text in held_text]
             if clock_note:
                 parts.append(clock_note)
-            parts += [context, self.notice]
-            description = _Text(multi_line("\n\n".join(parts)))
-            self.descriptions[(key, held_text, clock_note, context)] = description
+            if self.any_timed:
+                parts.append(f"time: {time_line}")
+            parts.append(EVENT_NOTICE)
+            description = self.descriptions[found] = _Text(multi_line("\n".join(parts)))
         return description
 
 
@@ -1006,13 +1118,26 @@ def _patient_when(
     return []
 
 
-def _staff_summary(group: _Group, protocol_id: str) -> str:
-    """``C1 D8 · KRd: carfilzomib 110.4 mg IV, ...`` (``· Clinic``/``· Home`` when apart)."""
+def _staff_summary(
+    group: _Group, protocol_id: str, texts: dict[tuple[int, str, str], str] | None = None
+) -> str:
+    """``C1 D8 · KRd: carfilzomib 110.4 mg IV, ...`` (``· Clinic``/``· Home`` when apart).
+
+    ``texts`` keeps each ``drug dose route`` by the identity of the dose object (alive as
+    long as the schedule), for the events of one calendar.
+    """
     where = "" if group.place is None or group.drug is not None else f" · {group.place.title()}"
     prefix = f"{group.label} · {protocol_id}{where}"
     if group.admins:
-        doses = ", ".join(f"{a.drug} {a.dose.text} {a.route}" for a in group.admins)
-        return one_line(f"{prefix}: {doses}")
+        texts = {} if texts is None else texts
+        doses = []
+        for a in group.admins:
+            key = (id(a.dose), a.drug, a.route)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = f"{a.drug} {a.dose.text} {a.route}"
+            doses.append(text)
+        return one_line(f"{prefix}: {', '.join(doses)}")
     return one_line(f"{prefix}: cancelled - {', '.join(h.drug for h in group.held)} held")
 
 
@@ -1075,25 +1200,113 @@ def _together(groups: Sequence[_Group]) -> dict[tuple[dt.date, str | None], _Gro
     return out
 
 
-def _serialize(calendar: Calendar) -> bytes:
-    """``calendar.to_ical(sorted=False)``, with each distinct property written and folded only once.
+_END = b"END:VCALENDAR\r\n"
+#: Content lines already written, by property name and value (shared by every export of
+#: the process: a clinic's calendars repeat dates, descriptions and summaries).
+_LINES: dict[tuple[object, ...], bytes] = {}
+_MAX_LINES = 50_000
+_LINE_MAKER = Event()
 
-    Events share many values (DTSTAMP, descriptions, categories), and ``icalendar`` escapes
-    and folds every line character by character. Here each distinct value object becomes a
-    content line once (by ``icalendar``), and only lines longer than 74 octets are folded
-    (by ``icalendar``); the bytes are the same as ``calendar.to_ical(sorted=False)``: properties in the order
-    they were added.
+
+def _fold(line: str) -> bytes:
+    r"""``icalendar``'s folding of a content line, on its UTF-8 bytes instead of per character.
+
+    Each physical line holds at most 74 octets of the content line, never splits a
+    character, and a backslash or caret (the start of an escape) that would end one
+    starts the next instead; continuation lines begin with a space. The result is the bytes
+    of ``icalendar.parser.Contentline(line).to_ical()`` (tested on arbitrary text).
+
+    >>> _fold("DESCRIPTION:" + "a" * 70)
+    b'DESCRIPTION:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n aaaaaaaa'
     """
+    data = line.encode("utf-8")
+    size = len(data)
+    if size <= _FOLD_AT:
+        return data
+    chunks = []
+    start = 0
+    while size - start > _FOLD_AT:
+        end = start + _FOLD_AT
+        while data[end] & 0xC0 == 0x80:  # inside a character: break before it
+            end -= 1
+        if end - start > 1 and data[end - 1] in b"\\^":
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    chunks.append(data[start:])
+    return b"\r\n ".join(chunks)
+
+
+def _line(name: str, value: Any) -> bytes:
+    """One content line, CRLF-ended, as ``icalendar`` writes it (folded when long).
+
+    A value without parameters is ``NAME:`` and its ``to_ical()``, as ``icalendar``'s
+    ``Contentline.from_parts`` makes it, without building an empty parameter list first.
+    """
+    if type(value) is str:
+        value = _Text(value)
+    if getattr(value, "params", None):
+        return _fold(_LINE_MAKER.content_line(name, value, sorted=False)) + b"\r\n"
+    return _fold(f"{name}:{value.to_ical().decode('utf-8')}") + b"\r\n"
+
+
+def _value_key(name: str, value: Any) -> tuple[object, ...] | None:
+    """What decides a property's content line, or ``None`` when only the object itself does."""
+    kind = type(value)
+    if kind is str or kind is _Text or kind is vInt:
+        return (name, kind is vInt, value)
+    if kind is vDDDTypes:
+        moment = value.dt
+        return (name, kind, type(moment), moment, getattr(moment, "tzinfo", None))
+    return None
+
+
+def _write(head: Calendar, events: Iterable[tuple[list[_Property], list[_Property]]]) -> bytes:
+    """``icalendar``'s bytes for ``head`` with ``events``, each distinct line made once.
+
+    Events share many values (DTSTAMP, descriptions, dates, categories), and ``icalendar``
+    escapes and folds every line character by character. Here each distinct property value
+    becomes a content line once (by ``icalendar``) and is reused; the bytes are those of
+    :func:`to_calendar`'s ``to_ical(sorted=False)``: properties in the order they were added.
+    """
+    top = _serialize(head)
+    assert top.endswith(_END)
+    out = [top[: -len(_END)]]
+    lines = _LINES
+    if len(lines) > _MAX_LINES:
+        lines.clear()
+    own: dict[tuple[str, int], bytes] = {}  # values known by identity, this export only
+    for properties, alarm in events:
+        out.append(b"BEGIN:VEVENT\r\n")
+        for group in (properties, alarm) if alarm else (properties,):
+            if group is alarm:
+                out.append(b"BEGIN:VALARM\r\n")
+            for name, value in group:
+                key = _value_key(name, value)
+                if key is None:
+                    data = own.get((name, id(value)))
+                    if data is None:
+                        data = own[(name, id(value))] = _line(name, value)
+                else:
+                    data = lines.get(key)
+                    if data is None:
+                        data = lines[key] = _line(name, value)
+                out.append(data)
+            if group is alarm:
+                out.append(b"END:VALARM\r\n")
+        out.append(b"END:VEVENT\r\n")
+    out.append(_END)
+    return b"".join(out)
+
+
+def _serialize(calendar: Calendar) -> bytes:
+    """``calendar.to_ical(sorted=False)``, each distinct property object written once."""
     written: dict[tuple[str, object], bytes] = {}
     out = []
     for name, value in calendar.property_items(sorted=False):
         key = (name, value if isinstance(value, bytes) else id(value))
         data = written.get(key)
         if data is None:
-            line = calendar.content_line(name, value, sorted=False)
-            data = line.encode("utf-8")
-            if len(data) > _FOLD_AT:
-                data = line.to_ical()
-            written[key] = data
+            data = written[key] = _fold(calendar.content_line(name, value, sorted=False))
         out.append(data)
     return b"\r\n".join(out) + b"\r\n"

@@ -167,3 +167,26 @@ def test_non_finite_library_arguments_are_dosing_errors(kwargs: dict[str, Any]) 
             today=dt.date(2026, 1, 1),
             **kwargs,
         )
+
+
+def test_the_quick_label_reading_agrees_with_toml_for_every_builtin_file() -> None:
+    """The id and aliases read from the two top lines are what tomllib reads from the file."""
+    import tomllib
+
+    from dosing.catalogue import _builtin_dir, _file_labels
+
+    files = sorted(_builtin_dir().glob("*.toml"))
+    assert len(files) >= 19
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        assert _file_labels(text) == (data["id"], *data.get("aliases", ())), file.name
+
+
+def test_labels_written_over_several_lines_are_read_from_the_whole_file() -> None:
+    """An aliases array over several lines, or no aliases, falls back to reading everything."""
+    from dosing.catalogue import _file_labels
+
+    several = 'format = 2\nid = "X"\naliases = [\n  "Y",\n  "Z",\n]\n[cycle]\nlength_days = 28\n'
+    assert _file_labels(several) == ("X", "Y", "Z")
+    assert _file_labels('id = "X"\n[cycle]\nlength_days = 28\n') == ("X",)

@@ -842,12 +842,12 @@ def _course(args: argparse.Namespace, new: list[Any]) -> Any:
     That is the --course file extended by them, or a new course when --save-course is given;
     ``None`` for a plain calendar.
     """
+    if args.course is None and args.save_course is None:
+        return None
     from dosing.course import Course, CoursePatient, loads_course, new_course_id
     from dosing.errors import DosingError
 
     if args.course is None:
-        if args.save_course is None:
-            return None
         _require(args, *_CALENDAR_REQUIRED)
         patient = {
             "identifier": args.identifier,
@@ -907,9 +907,17 @@ def _course(args: argparse.Namespace, new: list[Any]) -> Any:
 
 def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> list[Any]:
     """The changes given on this command line, recorded today (or --recorded) with --reason."""
-    from dosing.course import parse_amendment
     from dosing.schedule import parse_date
 
+    changes = (
+        ("start-cycle", [] if args.start_cycle is None else [str(args.start_cycle)]),
+        ("delay", args.delay),
+        ("hold", args.hold),
+        ("reduce", args.reduce),
+        ("reweigh", args.reweigh),
+    )
+    if any(items for _, items in changes):  # the course module only for a change
+        from dosing.course import parse_amendment
     if args.recorded is not None:
         recorded = parse_date(args.recorded, field="--recorded")
     elif generated_at is not None:
@@ -917,13 +925,7 @@ def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> l
     else:
         recorded = dt.date.today()
     out = []
-    for kind, items in (
-        ("start-cycle", [] if args.start_cycle is None else [str(args.start_cycle)]),
-        ("delay", args.delay),
-        ("hold", args.hold),
-        ("reduce", args.reduce),
-        ("reweigh", args.reweigh),
-    ):
+    for kind, items in changes:
         out += [
             parse_amendment(kind, item, recorded=recorded, reason=args.reason) for item in items
         ]

@@ -124,15 +124,35 @@ def builtin_protocols() -> tuple[Protocol, ...]:
     return tuple(_load_builtin(file) for file in _protocol_files(_builtin_dir()))
 
 
+_LABEL_LINE = re.compile(r"^(?:id|aliases)\s*=.*$", re.M)
+
+
+def _file_labels(text: str) -> tuple[object, ...]:
+    """The id and aliases a protocol file declares, as TOML reads them.
+
+    Only the top-level ``id =`` and ``aliases =`` lines are read, by ``tomllib``, when each
+    is written on one line before the first table (as every built-in file writes them);
+    otherwise the whole file is.
+    """
+    import tomllib
+
+    top = text.split("\n[", 1)[0]
+    lines = _LABEL_LINE.findall(top)
+    try:
+        data = tomllib.loads("\n".join(lines)) if len(lines) == 2 else None
+    except tomllib.TOMLDecodeError:
+        data = None
+    if data is None or set(data) != {"id", "aliases"}:
+        data = tomllib.loads(text)
+    return (data.get("id"), *(data.get("aliases") or ()))
+
+
 @cache
 def _builtin_labels() -> dict[str, tuple[Path, ...]]:
     """The built-in files by each id and alias (normalised), read without full validation."""
-    import tomllib
-
     labels: dict[str, tuple[Path, ...]] = {}
     for file in _protocol_files(_builtin_dir()):
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-        for label in dict.fromkeys((data.get("id"), *(data.get("aliases") or ()))):
+        for label in dict.fromkeys(_file_labels(file.read_text(encoding="utf-8"))):
             if isinstance(label, str) and file not in labels.get(_key(label), ()):
                 labels[_key(label)] = (*labels.get(_key(label), ()), file)
     return labels

@@ -31,8 +31,6 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from dosing._frozen import immutable
 from dosing._text import abbreviated
 from dosing.bsa import BSAFormula, WeightPolicy, bsa_m2
-from dosing.course import Amendment
-from dosing.course import apply as apply_amendments
 from dosing.dose import Basis, Dose, DoseRule, RoundingPolicy, dose_from_measure
 from dosing.errors import DateError, DosingError, ImmutableError, ScheduleError
 from dosing.notation import REPORTING, format_amount
@@ -58,6 +56,7 @@ if TYPE_CHECKING:
     import pandas
     import pint
 
+    from dosing.course import Amendment
     from dosing.patient import Patient
 
 __all__ = [
@@ -759,7 +758,9 @@ def build_schedule(
         },
     )
     amendments = tuple(amendments)
-    if amendments:
+    if amendments:  # the course module is imported only for a course that has changes
+        from dosing.course import apply as apply_amendments
+
         plan = apply_amendments(
             plan,
             amendments,

@@ -56,7 +56,6 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 
 from dosing._text import multi_line, one_line
-from dosing.course import Delay
 from dosing.dose import Basis
 from dosing.errors import DateError, DosingError, ScheduleError
 from dosing.export._common import Header, header
@@ -967,7 +966,13 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
     reminded: set[tuple[dt.date, str | None]] = set()
     together = _together(parts.groups) if options.per == "administration" else {}
     # A held dose carries only its hold; the delays before it moved its event too.
-    delays = [(i, a.point) for i, a in enumerate(schedule.amendments, 1) if isinstance(a, Delay)]
+    delays = []
+    if schedule.amendments:
+        from dosing.course import Delay
+
+        delays = [
+            (i, a.point) for i, a in enumerate(schedule.amendments, 1) if isinstance(a, Delay)
+        ]
 
     for group in parts.groups:
         admins, held = group.admins, group.held

@@ -815,6 +815,21 @@ def test_staff_and_patient_calendars_never_share_an_event() -> None:
         assert not patient & set(uids(export(s, **options)))
 
 
+def test_every_written_uid_is_event_uid() -> None:
+    """The UIDs in a file are event_uid's, for days, administrations and a patient's parts."""
+    s = schedule("KRd", identifier="MRN 1")
+    days = sorted({(a.cycle, a.day) for a in s.administrations})
+    assert uids(export(s)) == [ics.event_uid(s, c, d) for c, d in days]
+    assert uids(export(s, per="administration")) == [
+        ics.event_uid(s, a.cycle, a.day, a.drug) for a in s.administrations
+    ]
+    patient = set(uids(export(s, audience="patient")))
+    assert patient == {
+        ics.event_uid(s, a.cycle, a.day, place=ics._place(a.route), audience="patient")
+        for a in s.administrations
+    }
+
+
 def test_staff_uids_of_split_days_are_their_own() -> None:
     """A staff day split by a time has clinic and home UIDs, kept whatever the time and reminder;
     per administration the UIDs are the same with and without a time."""

@@ -49,7 +49,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, Timezone
@@ -555,8 +555,7 @@ class _Options:
         return f"{self.remind_at:%H:%M} {when}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
+class _Group(NamedTuple):
     """What one event holds: the doses of a day, of its clinic or home part, or one dose.
 
     ``place`` is ``"clinic"`` or ``"home"`` when clinic and home doses are apart (``None``:
@@ -966,8 +965,13 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
     reminded: set[tuple[dt.date, str | None]] = set()
     together = _together(parts.groups) if options.per == "administration" else {}
     # A held dose carries only its hold; the delays before it moved its event too.
+    audience = options.audience
+    # event_uid's key without the event's part, made once.
+    identity = "\x1f".join((_UID_SCHEMES[audience], protocol.id, *_identity(schedule, audience)))
+    amended = bool(schedule.amendments)
+    safe_id = one_line(protocol.id)
     delays = []
-    if schedule.amendments:
+    if amended:
         from dosing.course import Delay
 
         delays = [
@@ -995,7 +999,7 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
                 when.append(f"Reminder: {reminders[timed]}.")
             description = _Text(_patient_description(group, drugs, protocol.id, when))
         else:
-            summary = _staff_summary(group, protocol.id, dose_texts)
+            summary = _staff_summary(group, safe_id, dose_texts)
             time_line = (
                 "all day: doses taken at home"
                 if group.place == "home" and not timed
@@ -1003,10 +1007,14 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
             )
             description = staff_text(group, time_line, clock_note)
 
-        changes = len(
-            {e.amendment for a in admins for e in a.events if isinstance(e, _AMENDED)}
-            | {h.event.amendment for h in held}
-            | {i for h in held for i, point in delays if point.covers(h.cycle, h.day)}
+        changes = (
+            len(
+                {e.amendment for a in admins for e in a.events if isinstance(e, _AMENDED)}
+                | {h.event.amendment for h in held}
+                | {i for h in held for i, point in delays if point.covers(h.cycle, h.day)}
+            )
+            if amended
+            else 0
         )
         sequence = sequences.get(changes)
         if sequence is None:
@@ -1018,14 +1026,8 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
                 [one_line(protocol.id), *map(one_line, drug_names)]
             )
 
-        uid = event_uid(
-            schedule,
-            group.cycle,
-            group.day,
-            group.drug,
-            place=None if group.drug is not None else group.place,
-            audience=options.audience,
-        )
+        what = "drug:" + group.drug if group.drug is not None else group.place or "day"
+        uid = _uid_text(f"{identity}\x1fC{group.cycle}\x1fD{group.day}\x1f{what}", audience)
         event: list[_Property] = [
             ("UID", _unique(uid, used, options.audience)),
             ("DTSTAMP", stamp),
@@ -1049,7 +1051,7 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
                 summary = (
                     _patient_summary(whole, drugs)
                     if patient
-                    else _staff_summary(whole, protocol.id)
+                    else _staff_summary(whole, safe_id, dose_texts)
                 )
             alarm = [
                 ("ACTION", alarm_action),
@@ -1128,8 +1130,9 @@ def _staff_summary(
 ) -> str:
     """``C1 D8 · KRd: carfilzomib 110.4 mg IV, ...`` (``· Clinic``/``· Home`` when apart).
 
-    ``texts`` keeps each ``drug dose route`` by the identity of the dose object (alive as
-    long as the schedule), for the events of one calendar.
+    ``protocol_id`` is on one line already (:func:`~dosing._text.one_line`). ``texts`` keeps each ``drug dose route`` (made one line) by the identity of the dose
+    object (alive as long as the schedule), for the events of one calendar; the cycle day
+    and the words around are plain already.
     """
     where = "" if group.place is None or group.drug is not None else f" · {group.place.title()}"
     prefix = f"{group.label} · {protocol_id}{where}"
@@ -1140,9 +1143,9 @@ def _staff_summary(
             key = (id(a.dose), a.drug, a.route)
             text = texts.get(key)
             if text is None:
-                text = texts[key] = f"{a.drug} {a.dose.text} {a.route}"
+                text = texts[key] = one_line(f"{a.drug} {a.dose.text} {a.route}")
             doses.append(text)
-        return one_line(f"{prefix}: {', '.join(doses)}")
+        return f"{prefix}: {', '.join(doses)}"
     return one_line(f"{prefix}: cancelled - {', '.join(h.drug for h in group.held)} held")
 
 
@@ -1167,15 +1170,23 @@ def _groups(schedule: Schedule, per: str, split: bool) -> list[_Group]:
             tuple[dt.date, list[Administration], list[HeldAdministration]],
         ] = {}
         for a in schedule.administrations:
-            days.setdefault((a.cycle, a.day, where(a.route)), (a.date, [], []))[1].append(a)
+            key = (a.cycle, a.day, where(a.route) if split else None)
+            found = days.get(key)
+            if found is None:
+                found = days[key] = (a.date, [], [])
+            found[1].append(a)
         for h in schedule.held:
-            days.setdefault((h.cycle, h.day, where(h.route)), (h.date, [], []))[2].append(h)
+            key = (h.cycle, h.day, where(h.route))
+            found = days.get(key)
+            if found is None:
+                found = days[key] = (h.date, [], [])
+            found[2].append(h)
         return sorted(
             (
                 _Group(date, c, d, place, None, tuple(admins), tuple(held))
                 for (c, d, place), (date, admins, held) in days.items()
             ),
-            key=lambda g: (g.date, g.label, g.place == "home"),
+            key=lambda g: (g.date, g.cycle, g.day, g.place == "home"),
         )
     items = [
         _Group(a.date, a.cycle, a.day, where(a.route), a.drug, (a,), ())
@@ -1199,17 +1210,21 @@ def _together(groups: Sequence[_Group]) -> dict[tuple[dt.date, str | None], _Gro
         key = (g.date, g.place)
         seen = out.get(key)
         if seen is None:
-            out[key] = replace(g, drug=None)
+            out[key] = g._replace(drug=None)
         else:
-            out[key] = replace(seen, admins=seen.admins + g.admins)
+            out[key] = seen._replace(admins=seen.admins + g.admins)
     return out
 
 
 _END = b"END:VCALENDAR\r\n"
-#: Content lines already written, by property name and value (shared by every export of
-#: the process: a clinic's calendars repeat dates, descriptions and summaries).
+#: Content lines already written, by property name and value, shared by the exports of one
+#: process: a clinic's calendars repeat dates, summaries and descriptions. Bounded; a full
+#: cache starts again empty, so memory stays flat however many calendars are written.
 _LINES: dict[tuple[object, ...], bytes] = {}
-_MAX_LINES = 50_000
+_MAX_LINES = 20_000
+#: Properties whose every value is new (nothing to gain from keeping their lines).
+_UNIQUE = frozenset({"UID"})
+_PLAIN_UID = re.compile(r"[0-9a-z]{32}@dosing\Z")
 _LINE_MAKER = Event()
 
 
@@ -1271,8 +1286,10 @@ def _write(head: Calendar, events: Iterable[tuple[list[_Property], list[_Propert
 
     Events share many values (DTSTAMP, descriptions, dates, categories), and ``icalendar``
     escapes and folds every line character by character. Here each distinct property value
-    becomes a content line once (by ``icalendar``) and is reused; the bytes are those of
-    :func:`to_calendar`'s ``to_ical(sorted=False)``: properties in the order they were added.
+    becomes a content line once (by ``icalendar``) and is reused: a value object met again
+    in this export by its identity, else by what decides its line (:data:`_LINES`); the
+    bytes are those of :func:`to_calendar`'s ``to_ical(sorted=False)``: properties in the
+    order they were added.
     """
     top = _serialize(head)
     assert top.endswith(_END)
@@ -1280,22 +1297,33 @@ def _write(head: Calendar, events: Iterable[tuple[list[_Property], list[_Propert
     lines = _LINES
     if len(lines) > _MAX_LINES:
         lines.clear()
-    own: dict[tuple[str, int], bytes] = {}  # values known by identity, this export only
+    # By identity, with the value kept, so that no other object can take its id meanwhile.
+    own: dict[tuple[str, int], tuple[object, bytes]] = {}
     for properties, alarm in events:
         out.append(b"BEGIN:VEVENT\r\n")
         for group in (properties, alarm) if alarm else (properties,):
             if group is alarm:
                 out.append(b"BEGIN:VALARM\r\n")
             for name, value in group:
+                known = own.get((name, id(value)))
+                if known is not None:
+                    out.append(known[1])
+                    continue
+                if name in _UNIQUE:
+                    out.append(
+                        b"UID:" + value.encode() + b"\r\n"
+                        if _PLAIN_UID.match(value)  # nothing to escape or fold
+                        else _line(name, value)
+                    )
+                    continue
                 key = _value_key(name, value)
-                if key is None:
-                    data = own.get((name, id(value)))
-                    if data is None:
-                        data = own[(name, id(value))] = _line(name, value)
-                else:
-                    data = lines.get(key)
-                    if data is None:
-                        data = lines[key] = _line(name, value)
+                data = None if key is None else lines.get(key)
+                if data is None:
+                    data = _line(name, value)
+                    if key is not None:
+                        lines[key] = data
+                if type(value) is not str:  # text made for this event is not met again
+                    own[(name, id(value))] = (value, data)
                 out.append(data)
             if group is alarm:
                 out.append(b"END:VALARM\r\n")

@@ -53,6 +53,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, Timezone
+from icalendar.parser import Contentline
 from icalendar.prop import vCategory, vDDDTypes, vDuration, vInt, vText
 
 from dosing._text import multi_line, one_line
@@ -1225,7 +1226,8 @@ _MAX_LINES = 20_000
 #: Properties whose every value is new (nothing to gain from keeping their lines).
 _UNIQUE = frozenset({"UID"})
 _PLAIN_UID = re.compile(r"[0-9a-z]{32}@dosing\Z")
-_LINE_MAKER = Event()
+#: ``NAME;PARAMETERS:`` by name and parameters (a handful per process).
+_PREFIXES: dict[tuple[object, ...], str] = {}
 
 
 def _fold(line: str) -> bytes:
@@ -1260,14 +1262,20 @@ def _fold(line: str) -> bytes:
 def _line(name: str, value: Any) -> bytes:
     """One content line, CRLF-ended, as ``icalendar`` writes it (folded when long).
 
-    A value without parameters is ``NAME:`` and its ``to_ical()``, as ``icalendar``'s
-    ``Contentline.from_parts`` makes it, without building an empty parameter list first.
+    ``NAME``, its parameters and ``:`` as ``icalendar``'s ``Contentline.from_parts`` makes
+    them (kept per name and parameters: every date of a calendar has the same), then the
+    value's ``to_ical()``.
     """
     if type(value) is str:
         value = _Text(value)
-    if getattr(value, "params", None):
-        return _fold(_LINE_MAKER.content_line(name, value, sorted=False)) + b"\r\n"
-    return _fold(f"{name}:{value.to_ical().decode('utf-8')}") + b"\r\n"
+    params = getattr(value, "params", None)
+    if not params:
+        return _fold(f"{name}:{value.to_ical().decode('utf-8')}") + b"\r\n"
+    shape = (name, tuple((key, str(params[key])) for key in params))
+    prefix = _PREFIXES.get(shape)
+    if prefix is None:
+        prefix = _PREFIXES[shape] = Contentline.from_parts(name, params, "", sorted=False)
+    return _fold(prefix + value.to_ical().decode("utf-8")) + b"\r\n"
 
 
 def _value_key(name: str, value: Any) -> tuple[object, ...] | None:

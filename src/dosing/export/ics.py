@@ -1222,7 +1222,7 @@ _END = b"END:VCALENDAR\r\n"
 #: process: a clinic's calendars repeat dates, summaries and descriptions. Bounded; a full
 #: cache starts again empty, so memory stays flat however many calendars are written.
 _LINES: dict[tuple[object, ...], bytes] = {}
-_MAX_LINES = 20_000
+_MAX_LINES = 5_000
 #: Properties whose every value is new (nothing to gain from keeping their lines).
 _UNIQUE = frozenset({"UID"})
 _PLAIN_UID = re.compile(r"[0-9a-z]{32}@dosing\Z")

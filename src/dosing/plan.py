@@ -45,10 +45,20 @@ __all__ = [
     "Plan",
     "PlannedDose",
     "build_plan",
+    "day_offset",
     "dose_date",
     "premedication_gaps",
     "with_renal_starting_doses",
 ]
+
+
+def day_offset(cycle_length: int, cycle: int, day: int, anchor: int = 1) -> int:
+    """Days from cycle 1 day ``anchor`` to ``day`` of ``cycle``.
+
+    >>> day_offset(28, 2, 1), day_offset(28, 1, -5, anchor=0)
+    (28, -5)
+    """
+    return (cycle - 1) * cycle_length + day - anchor
 
 
 def dose_date(start: dt.date, cycle_length: int, cycle: int, day: int, anchor: int = 1) -> dt.date:
@@ -61,7 +71,7 @@ def dose_date(start: dt.date, cycle_length: int, cycle: int, day: int, anchor: i
     >>> dose_date(dt.date(2026, 1, 10), 28, 1, -5, anchor=0)
     datetime.date(2026, 1, 5)
     """
-    return start + dt.timedelta(days=(cycle - 1) * cycle_length + day - anchor)
+    return start + dt.timedelta(days=day_offset(cycle_length, cycle, day, anchor))
 
 
 @dataclass(frozen=True, slots=True)

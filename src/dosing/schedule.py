@@ -2,10 +2,11 @@
 
 The protocol's dateless plan (:mod:`dosing.plan`) is adapted to the patient - renal starting
 doses from the patient's creatinine clearance (:mod:`dosing.renal`) - and dated by
-:func:`dosing.plan.dose_date`. Each dose is worked out once per distinct rule and shared by
-every administration that uses it. The schedule also carries what the patient's facts say
-about it: the renal assessment, a lower dose the labels allow for older patients, and every
-day a drug needs premedication the schedule does not give. A schedule is immutable.
+:func:`dosing.plan.day_offset`, as :func:`~dosing.plan.dose_date` dates a day. Each dose is
+worked out once per distinct rule and shared by every administration that uses it. The
+schedule also carries what the patient's facts say about it: the renal assessment, a lower
+dose the labels allow for older patients, and every day a drug needs premedication the
+schedule does not give. A schedule is immutable.
 
 >>> import datetime as dt
 >>> from dosing import Patient, build_schedule, get_protocol
@@ -37,7 +38,7 @@ from dosing.notation import REPORTING, format_amount
 from dosing.plan import (
     Plan,
     build_plan,
-    dose_date,
+    day_offset,
     premedication_gaps,
     with_renal_starting_doses,
 )
@@ -398,8 +399,9 @@ class Schedule:
         """The date of ``cycle`` day ``day`` in this course, any delays included."""
         length = self.protocol.cycle_length_days
         origin = self.start - dt.timedelta(days=(self.first_cycle - 1) * length)
-        base = dose_date(origin, length, cycle, day, self.protocol.anchor_day)
-        return base + dt.timedelta(days=self.plan.shift(cycle, day))
+        return origin + dt.timedelta(
+            days=_offset(self.plan, cycle, day, self.plan.shift(cycle, day))
+        )
 
     def cycle_day(self, date: dt.date) -> tuple[int, int | None] | None:
         """The cycle and day that fall on ``date``.
@@ -645,7 +647,7 @@ _from_ordinal: Final = dt.date.fromordinal
 def _offset(plan: Plan, cycle: int, day: int, shift: int) -> int:
     """Days from the course's origin (cycle 1 day 1 before any start cycle) to a cycle day."""
     protocol = plan.protocol
-    return (cycle - 1) * protocol.cycle_length_days + day - protocol.anchor_day + shift
+    return day_offset(protocol.cycle_length_days, cycle, day, protocol.anchor_day) + shift
 
 
 @dataclass(frozen=True, slots=True)

@@ -489,10 +489,6 @@ class _Timing:
         )
         return f"Time: {self.time:%H:%M} ({where}), shown as {_span_text(length.span)}: {about}."
 
-    def all_day(self, day: dt.date) -> tuple[vDDDTypes, vDDDTypes]:
-        """DTSTART and DTEND values for an all-day event on ``day``."""
-        return vDDDTypes(day), vDDDTypes(day + dt.timedelta(days=1))
-
     def timed(self, day: dt.date, span: dt.timedelta) -> tuple[vDDDTypes, vDDDTypes, str]:
         """DTSTART and DTEND values for an event at the time on ``day``, and any clock-change note."""
         assert self.time is not None
@@ -595,10 +591,6 @@ def _lead_text(span: dt.timedelta) -> str:
     if span.days and not span.seconds:
         return f"{span.days} day{'s' if span.days != 1 else ''}"
     return _span_text(span)
-
-
-def _header_text(head: Header) -> str:
-    return multi_line("\n".join(head.lines()))
 
 
 #: The notice every event of a staff calendar ends with; the calendar's description has the
@@ -1062,17 +1054,22 @@ def _events(parts: _Parts) -> Iterator[tuple[list[_Property], list[_Property]]]:
         yield event, alarm
 
 
+def _value(value: Any) -> Any:
+    """A property's ``icalendar`` value: a ``str`` is TEXT (:class:`_Text`)."""
+    return _Text(value) if type(value) is str else value
+
+
 def _component(parts: _Parts) -> Calendar:
     """The whole calendar as ``icalendar`` components."""
     cal = _head(parts)
     for properties, alarm_properties in _events(parts):
         event = Event()
         for name, value in properties:
-            event[name] = _Text(value) if type(value) is str else value
+            event[name] = _value(value)
         if alarm_properties:
             alarm = Alarm()
             for name, value in alarm_properties:
-                alarm[name] = _Text(value) if type(value) is str else value
+                alarm[name] = _value(value)
             event.add_component(alarm)
         cal.add_component(event)
     return cal
@@ -1126,9 +1123,7 @@ def _patient_when(
     return []
 
 
-def _staff_summary(
-    group: _Group, protocol_id: str, texts: dict[tuple[int, str, str], str] | None = None
-) -> str:
+def _staff_summary(group: _Group, protocol_id: str, texts: dict[tuple[int, str, str], str]) -> str:
     """``C1 D8 · KRd: carfilzomib 110.4 mg IV, ...`` (``· Clinic``/``· Home`` when apart).
 
     ``protocol_id`` is on one line already (:func:`~dosing._text.one_line`). ``texts`` keeps each ``drug dose route`` (made one line) by the identity of the dose
@@ -1138,7 +1133,6 @@ def _staff_summary(
     where = "" if group.place is None or group.drug is not None else f" · {group.place.title()}"
     prefix = f"{group.label} · {protocol_id}{where}"
     if group.admins:
-        texts = {} if texts is None else texts
         doses = []
         for a in group.admins:
             key = (id(a.dose), a.drug, a.route)
@@ -1266,8 +1260,7 @@ def _line(name: str, value: Any) -> bytes:
     them (kept per name and parameters: every date of a calendar has the same), then the
     value's ``to_ical()``.
     """
-    if type(value) is str:
-        value = _Text(value)
+    value = _value(value)
     params = getattr(value, "params", None)
     if not params:
         return _fold(f"{name}:{value.to_ical().decode('utf-8')}") + b"\r\n"

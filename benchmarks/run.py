@@ -64,6 +64,9 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 #: D-KRd as plain data: (drug, route, kind, amount, days by cycle).
 _DARA_DAYS = {1: (1, 8, 15, 22), 2: (1, 8, 15, 22), 3: (1, 15), 4: (1, 15), 5: (1, 15), 6: (1, 15)}
+_CARFILZOMIB_DAYS = (1, 2, 8, 9, 15, 16)
+_LENALIDOMIDE_DAYS = range(1, 22)
+_DEXAMETHASONE_DAYS = (1, 8, 15, 22)
 
 
 def reference_loop(n: int, out: Path) -> int:
@@ -110,7 +113,7 @@ def reference_loop(n: int, out: Path) -> int:
                             "",
                         )
                     )
-                for day in (1, 2, 8, 9, 15, 16):
+                for day in _CARFILZOMIB_DAYS:
                     rate = 20.0 if cycle == 1 and day <= 2 else 56.0
                     reason = "priming dose" if rate == 20.0 else ""
                     reason = f"{reason}; {cap}" if reason and cap else reason or cap
@@ -125,9 +128,9 @@ def reference_loop(n: int, out: Path) -> int:
                             reason,
                         )
                     )
-                for day in range(1, 22):
+                for day in _LENALIDOMIDE_DAYS:
                     day_rows.append((day, 2, "lenalidomide", "PO", 25.0, "25 mg flat", ""))
-                for day in (1, 8, 15, 22):
+                for day in _DEXAMETHASONE_DAYS:
                     day_rows.append(
                         (day, 3, "dexamethasone", "PO", dex_mg, f"{dex_mg:g} mg flat", "")
                     )
@@ -172,11 +175,11 @@ def reference_schedule(
             (day, 0, "daratumumab", "IV", _half_up(16.0 * weight))
             for day in _DARA_DAYS.get(cycle, (1,))
         ]
-        for day in (1, 2, 8, 9, 15, 16):
+        for day in _CARFILZOMIB_DAYS:
             rate = 20.0 if cycle == 1 and day <= 2 else 56.0
             day_rows.append((day, 1, "carfilzomib", "IV", _half_up(rate * used)))
-        day_rows += [(day, 2, "lenalidomide", "PO", 25.0) for day in range(1, 22)]
-        day_rows += [(day, 3, "dexamethasone", "PO", 40.0) for day in (1, 8, 15, 22)]
+        day_rows += [(day, 2, "lenalidomide", "PO", 25.0) for day in _LENALIDOMIDE_DAYS]
+        day_rows += [(day, 3, "dexamethasone", "PO", 40.0) for day in _DEXAMETHASONE_DAYS]
         day_rows.sort()
         rows += [
             (dt.date.fromordinal(first + day - 1), cycle, day, drug, route, mg)

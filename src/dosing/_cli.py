@@ -916,8 +916,6 @@ def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> l
         ("reduce", args.reduce),
         ("reweigh", args.reweigh),
     )
-    if any(items for _, items in changes):  # the course module only for a change
-        from dosing.course import parse_amendment
     if args.recorded is not None:
         recorded = parse_date(args.recorded, field="--recorded")
     elif generated_at is not None:
@@ -926,9 +924,12 @@ def _amendments(args: argparse.Namespace, generated_at: dt.datetime | None) -> l
         recorded = dt.date.today()
     out = []
     for kind, items in changes:
-        out += [
-            parse_amendment(kind, item, recorded=recorded, reason=args.reason) for item in items
-        ]
+        if items:  # the course module is imported only for a change
+            from dosing.course import parse_amendment
+
+            out += [
+                parse_amendment(kind, item, recorded=recorded, reason=args.reason) for item in items
+            ]
     if (args.reason is not None or args.recorded is not None) and not out:
         from dosing.errors import DosingError
 

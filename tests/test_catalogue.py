@@ -81,6 +81,18 @@ def test_two_user_files_with_one_name_are_a_clash(tmp_path: Path) -> None:
     assert get_protocol(str(tmp_path / "b.toml"), extra=[a, b]) is b
 
 
+def test_validate_compares_files_given_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two clashing files named as two arguments are both refused, as in one folder."""
+    a = _file(tmp_path, "a.toml", id_="Mine")
+    b = _file(tmp_path, "b.toml", id_="mine")
+    status, _, err = _run(["validate", str(a), str(b)], capsys)
+    assert status == 2
+    assert "dosing: 0 valid, 2 invalid" in err
+    assert err.count("shared with") == 2
+
+
 def test_a_file_that_is_a_builtin_copied_unchanged_is_not_a_clash(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

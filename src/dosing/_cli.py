@@ -1021,31 +1021,26 @@ def _cmd_bsa(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from dosing._files import os_reason
     from dosing.catalogue import validate_paths
-    from dosing.errors import DosingError, ProtocolError
+    from dosing.errors import ProtocolError
 
     invalid = 0
     checked = 0
-    for given in args.paths:
-        try:
-            results = list(validate_paths([given]))
-        except OSError as err:  # a name too long, a folder that cannot be searched
-            results = [(given, DosingError("path", "readable", repr(given), os_reason(err)))]
-        for path, error in results:
-            checked += 1
-            if error is None:
-                _out(one_line(f"{path}: ok"))
-                continue
-            invalid += 1
-            # problems go to stderr, like every other error; "ok" lines stay on stdout
-            if isinstance(error, ProtocolError):
-                count = len(error.problems)
-                _err(f"{path}: {count} problem{'s' if count != 1 else ''}")
-                for problem in error.problems:
-                    _err(f"  {problem}")
-            else:
-                _err(f"{path}: {error}")
+    # All paths in one call, so that files given apart are checked against each other.
+    for path, error in validate_paths(args.paths):
+        checked += 1
+        if error is None:
+            _out(one_line(f"{path}: ok"))
+            continue
+        invalid += 1
+        # problems go to stderr, like every other error; "ok" lines stay on stdout
+        if isinstance(error, ProtocolError):
+            count = len(error.problems)
+            _err(f"{path}: {count} problem{'s' if count != 1 else ''}")
+            for problem in error.problems:
+                _err(f"  {problem}")
+        else:
+            _err(f"{path}: {error}")
     _err(f"dosing: {checked - invalid} valid, {invalid} invalid")
     return EXIT_INVALID if invalid else EXIT_OK
 

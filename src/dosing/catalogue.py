@@ -79,14 +79,24 @@ def validate_paths(
     """Validate files and folders, yielding ``(path, error or None)`` for every file.
 
     A file that is valid on its own but answers to the name of a built-in protocol or of
-    another file given here is reported as a clash.
+    another file given here is reported as a clash. A path that cannot be searched (a name
+    too long, a folder without permission) is reported as not readable.
     """
+    from dosing._files import os_reason
+
     loaded: list[Protocol] = []
     results: list[tuple[str, DosingError | None]] = []
     for path in paths:
         p = Path(path)
-        files_found = _protocol_files(p)
-        if p.is_dir() and not files_found:
+        try:
+            files_found = _protocol_files(p)
+            folder = p.is_dir()
+        except OSError as err:
+            results.append(
+                (str(path), DosingError("path", "readable", repr(str(path)), os_reason(err)))
+            )
+            continue
+        if folder and not files_found:
             results.append(
                 (str(p), DosingError("path", "a folder with *.toml protocol files", repr(str(p))))
             )
